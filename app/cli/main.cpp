@@ -1,0 +1,47 @@
+#include "commands.h"
+
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+const char* kUsage = R"(nodus-cli: inspect and convert machine-learning model files
+
+usage:
+  nodus-cli formats [--json]              list the formats Nodus knows
+  nodus-cli info [--json] FILE...         model summary (one JSON object per line with --json)
+  nodus-cli convert IN OUT [--format NAME] [--external-data]
+                                          re-save IN as OUT (format from --format or OUT's extension)
+  nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
+                                          {median_s, peak_rss_mb, nodes}
+
+Exit status: 0 success, 1 a file could not be read or written, 2 bad usage.
+)";
+
+} // namespace
+
+int nodus::cli::usageError(const std::string& message)
+{
+    std::cerr << "nodus-cli: " << message << "\n(run nodus-cli --help for usage)\n";
+    return 2;
+}
+
+int main(int argc, char** argv)
+{
+    using namespace nodus::cli;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const Args args(argv + 2, argv + argc);
+    if (command == "formats")
+        return formatsCommand(args);
+    if (command == "info")
+        return infoCommand(args);
+    if (command == "convert")
+        return convertCommand(args);
+    if (command == "bench")
+        return benchCommand(args);
+    return usageError("unknown command '" + command + "'");
+}

@@ -1,0 +1,12 @@
+#include "format.h"
+
+#include "util/error.h"
+
+namespace nodus {
+
+void Format::write(const Model&, const std::filesystem::path& path, const WriteOptions&) const
+{
+    throw Error(path.string() + ": " + std::string(displayName()) + " files cannot be written");
+}
+
+} // namespace nodus

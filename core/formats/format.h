@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nodus {
+
+class MappedFile;
+class Model;
+
+// What the registry hands a sniffer: the path and, for files, the whole file
+// mapped (sniffers read only what they need; nothing is copied).
+struct Probe {
+    std::filesystem::path path;
+    std::shared_ptr<const MappedFile> file; // null for folders
+    std::string extension;                  // lower case, with the dot
+};
+
+struct WriteOptions {
+    // ONNX: force tensors into a "<file>.data" file beside the model.
+    bool externalData = false;
+};
+
+// One file format: identity, detection and entry points. Formats are listed
+// in one table (FormatRegistry); dialogs, the CLI, MIME types and installer
+// associations are generated from it.
+class Format {
+public:
+    enum Capability : unsigned { Read = 1, Write = 2, ExportOnnx = 4 };
+
+    virtual ~Format() = default;
+    virtual std::string_view name() const = 0;        // short name, e.g. "onnx"
+    virtual std::string_view displayName() const = 0; // e.g. "ONNX model"
+    virtual std::vector<std::string> extensions() const = 0; // ".onnx", ...
+    virtual unsigned capabilities() const = 0;
+    // 0 = not this format, 100 = certain. Looks at content, not the name.
+    virtual int sniff(const Probe& probe) const = 0;
+    virtual std::unique_ptr<Model> read(const Probe& probe) const = 0;
+    virtual void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const;
+
+    bool can(Capability c) const { return (capabilities() & c) != 0; }
+};
+
+} // namespace nodus

@@ -1,0 +1,120 @@
+#include "formatregistry.h"
+
+#include "onnx/onnxformat.h"
+
+#include "ir/model.h"
+#include "util/error.h"
+#include "util/mappedfile.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace nodus {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMinimumConfidence = 20;
+constexpr int kExtensionBonus = 10;
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+} // namespace
+
+const FormatRegistry& FormatRegistry::instance()
+{
+    static const FormatRegistry registry;
+    return registry;
+}
+
+FormatRegistry::FormatRegistry()
+{
+    // The table. Every format the product knows is listed here, once.
+    static const OnnxFormat onnx;
+    formats_ = {&onnx};
+}
+
+const Format* FormatRegistry::byName(std::string_view name) const
+{
+    for (const Format* f : formats_)
+        if (f->name() == name)
+            return f;
+    return nullptr;
+}
+
+const Format* FormatRegistry::byExtension(const fs::path& path) const
+{
+    const std::string ext = lower(path.extension().string());
+    for (const Format* f : formats_)
+        for (const auto& e : f->extensions())
+            if (e == ext)
+                return f;
+    return nullptr;
+}
+
+Probe FormatRegistry::probe(const fs::path& path)
+{
+    Probe p;
+    p.path = path;
+    p.extension = lower(path.extension().string());
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw Error(path.string() + ": no such file");
+    if (!fs::is_directory(path, ec))
+        p.file = MappedFile::open(path);
+    return p;
+}
+
+FormatRegistry::Detection FormatRegistry::detect(const Probe& probe) const
+{
+    Detection best;
+    for (const Format* f : formats_) {
+        if (!f->can(Format::Read))
+            continue;
+        int score = f->sniff(probe);
+        if (score <= 0)
+            continue;
+        const auto exts = f->extensions();
+        if (std::find(exts.begin(), exts.end(), probe.extension) != exts.end())
+            score += kExtensionBonus;
+        if (score > best.confidence)
+            best = {f, score};
+    }
+    if (!best.format || best.confidence < kMinimumConfidence) {
+        if (probe.file && probe.file->size() == 0)
+            throw Error(probe.path.string() + ": the file is empty");
+        throw Error(probe.path.string() + ": not a model file Nodus can read (no known format matches its contents)");
+    }
+    return best;
+}
+
+std::unique_ptr<Model> FormatRegistry::open(const fs::path& path) const
+{
+    const Probe p = probe(path);
+    const Detection d = detect(p);
+    auto model = d.format->read(p);
+    model->format = std::string(d.format->name());
+    model->sourcePath = path;
+    return model;
+}
+
+void FormatRegistry::save(const Model& model, const fs::path& path, std::string_view formatName,
+                          const WriteOptions& options) const
+{
+    const Format* f = formatName.empty() ? byExtension(path) : byName(formatName);
+    if (!f && formatName.empty())
+        f = byName(model.format);
+    if (!f)
+        throw Error(path.string() + ": unknown output format '"
+                    + std::string(formatName.empty() ? path.extension().string() : formatName) + "'");
+    if (!f->can(Format::Write))
+        throw Error(path.string() + ": " + std::string(f->displayName()) + " files cannot be written");
+    f->write(model, path, options);
+}
+
+} // namespace nodus

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "formats/format.h"
+
+namespace nodus {
+
+class OnnxFormat final : public Format {
+public:
+    std::string_view name() const override { return "onnx"; }
+    std::string_view displayName() const override { return "ONNX model"; }
+    std::vector<std::string> extensions() const override { return {".onnx", ".onnxtxt", ".pb", ".model"}; }
+    unsigned capabilities() const override { return Read | Write | ExportOnnx; }
+    int sniff(const Probe& probe) const override;
+    std::unique_ptr<Model> read(const Probe& probe) const override;
+    void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const override;
+};
+
+} // namespace nodus

@@ -1,0 +1,328 @@
+#include "onnxwriter.h"
+
+#include "util/atomicfile.h"
+#include "util/error.h"
+#include "util/mappedfile.h"
+#include "util/outputsink.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <optional>
+
+namespace nodus {
+
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::internal::WireFormat;
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedOutputStream;
+
+constexpr int kRawDataField = 9;
+constexpr std::uint64_t kExternalAlignment = 64;
+
+std::uint64_t delimitedSize(int field, std::uint64_t bodySize)
+{
+    return CodedOutputStream::VarintSize32(static_cast<std::uint32_t>(field) << 3)
+        + CodedOutputStream::VarintSize64(bodySize) + bodySize;
+}
+
+void writeDelimitedHeader(CodedOutputStream& out, int field, std::uint64_t bodySize)
+{
+    out.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    out.WriteVarint64(bodySize);
+}
+
+const OnnxDocument& onnxDocument(const Model& model)
+{
+    if (!model.native || model.native->formatName() != "onnx")
+        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
+                    + ", not ONNX: export it to ONNX instead of saving it as ONNX");
+    return static_cast<const OnnxDocument&>(*model.native);
+}
+
+bool sameMeta(const ::onnx::TensorProto& p, const Tensor& t)
+{
+    if (p.name() != t.name || p.data_type() != static_cast<int>(t.dataType)
+        || p.dims_size() != static_cast<int>(t.dims.size()))
+        return false;
+    for (int k = 0; k < p.dims_size(); ++k)
+        if (p.dims(k) != t.dims[k])
+            return false;
+    return true;
+}
+
+bool sameStrings(const ::onnx::TensorProto& p, const Tensor& t)
+{
+    if (p.string_data_size() != static_cast<int>(t.strings.size()))
+        return false;
+    for (int k = 0; k < p.string_data_size(); ++k)
+        if (p.string_data(k) != t.strings[k])
+            return false;
+    return true;
+}
+
+void clearData(::onnx::TensorProto& p)
+{
+    p.clear_float_data();
+    p.clear_int32_data();
+    p.clear_int64_data();
+    p.clear_double_data();
+    p.clear_uint64_data();
+    p.clear_string_data();
+    p.clear_raw_data();
+    p.clear_external_data();
+    p.clear_data_location();
+}
+
+} // namespace
+
+OnnxWriter::OnnxWriter(const Model& model, OnnxWriteOptions options)
+    : model_(model)
+    , doc_(onnxDocument(model))
+    , options_(options)
+{
+}
+
+void OnnxWriter::write(const std::filesystem::path& path)
+{
+    try {
+        const std::string location = path.filename().string() + ".data";
+        std::optional<AtomicFile> dataFile;
+        std::optional<OutputSink> dataSink;
+        // Only open a data file when some tensor will go there.
+        std::uint64_t inlineBytes = 0;
+        bool anyExternal = false;
+        for (const auto& [proto, tensor] : doc_.tensors) {
+            if (!tensor->data)
+                continue;
+            inlineBytes += tensor->data->size();
+            anyExternal |= proto->data_location() == ::onnx::TensorProto::EXTERNAL
+                && tensor->data->size() >= options_.externalThreshold;
+        }
+        const bool tooBig = inlineBytes > options_.inlineLimit;
+        if (options_.externalData == OnnxWriteOptions::ExternalData::Always
+            || (options_.externalData == OnnxWriteOptions::ExternalData::Auto && (anyExternal || tooBig))) {
+            dataFile.emplace(path.parent_path() / location);
+            dataSink.emplace(dataFile->fd(), dataFile->target().string());
+        }
+        plan(location, dataSink ? &*dataSink : nullptr);
+
+        AtomicFile modelFile(path);
+        OutputSink sink(modelFile.fd(), path.string());
+        {
+            CodedOutputStream out(&sink);
+            elementSize(doc_.proto); // caches the sizes protobuf's serializer relies on
+            writeMessage(doc_.proto, out, sink);
+            out.Trim();
+            if (out.HadError())
+                throw Error(path.string() + ": cannot write the model");
+        }
+        sink.flush();
+        if (dataFile) {
+            dataSink->flush();
+            dataFile->commit();
+        }
+        modelFile.commit();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(path.string() + ": cannot save: " + e.what());
+    }
+}
+
+void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink)
+{
+    using Mode = OnnxWriteOptions::ExternalData;
+    const bool tooBig = [this] {
+        std::uint64_t total = 0;
+        for (const auto& [proto, tensor] : doc_.tensors)
+            total += tensor->data ? tensor->data->size() : 0;
+        return total > options_.inlineLimit;
+    }();
+
+    // Deterministic order for the data file: walk tensors in proto order is
+    // not available from the map, so order by their offsets in the source.
+    std::vector<std::pair<const ::onnx::TensorProto*, std::shared_ptr<Tensor>>> ordered(doc_.tensors.begin(),
+                                                                                          doc_.tensors.end());
+    std::sort(ordered.begin(), ordered.end(), [this](const auto& a, const auto& b) {
+        auto key = [this](const auto& entry) {
+            auto it = doc_.payloads.find(entry.first);
+            return it == doc_.payloads.end() ? std::uint64_t(0) : it->second.offset;
+        };
+        const auto ka = key(a), kb = key(b);
+        return ka != kb ? ka < kb : a.second->id < b.second->id;
+    });
+
+    for (const auto& [orig, tensor] : ordered) {
+        Emission e;
+        e.proto = orig;
+        auto copy = [&]() -> ::onnx::TensorProto& {
+            if (!e.copy) {
+                e.copy = std::make_shared<::onnx::TensorProto>(*orig);
+                e.proto = e.copy.get();
+            }
+            return *e.copy;
+        };
+        if (!sameMeta(*orig, *tensor)) {
+            auto& c = copy();
+            c.set_name(tensor->name);
+            c.set_data_type(static_cast<int>(tensor->dataType));
+            c.clear_dims();
+            for (auto d : tensor->dims)
+                c.add_dims(d);
+        }
+        if (tensor->dataType == DataType::String || !tensor->data) {
+            if (tensor->dataType == DataType::String && !sameStrings(*orig, *tensor)) {
+                auto& c = copy();
+                clearData(c);
+                for (const auto& s : tensor->strings)
+                    c.add_string_data(s);
+            }
+            emissions_[orig] = std::move(e);
+            continue;
+        }
+        auto original = doc_.originalData.find(orig);
+        const bool unchanged = original != doc_.originalData.end() && original->second == tensor->data;
+        const bool wasExternal = orig->data_location() == ::onnx::TensorProto::EXTERNAL;
+        const bool hadPayload = doc_.payloads.count(orig) > 0;
+        const std::uint64_t size = tensor->data->size();
+        const bool external = dataSink && size >= options_.externalThreshold
+            && (options_.externalData == Mode::Always || wasExternal || tooBig);
+
+        if (external) {
+            auto& c = copy();
+            clearData(c);
+            const std::uint64_t pad = (kExternalAlignment - dataSink->position() % kExternalAlignment) % kExternalAlignment;
+            dataSink->zeros(pad);
+            const std::uint64_t offset = dataSink->position();
+            if (const FileRegion* r = tensor->data->region())
+                dataSink->copyRange(r->file->fd(), r->offset, r->length);
+            else
+                dataSink->write(tensor->data->bytes());
+            c.set_data_location(::onnx::TensorProto::EXTERNAL);
+            auto add = [&c](const std::string& key, const std::string& value) {
+                auto* kv = c.add_external_data();
+                kv->set_key(key);
+                kv->set_value(value);
+            };
+            add("location", dataLocation);
+            add("offset", std::to_string(offset));
+            add("length", std::to_string(size));
+        } else if (wasExternal || hadPayload || !unchanged) {
+            if (wasExternal || !unchanged)
+                clearData(copy());
+            e.payload = tensor->data.get();
+        }
+        emissions_[orig] = std::move(e);
+    }
+}
+
+const OnnxWriter::Emission& OnnxWriter::emission(const ::onnx::TensorProto& original) const
+{
+    static const Emission none;
+    auto it = emissions_.find(&original);
+    return it == emissions_.end() ? none : it->second;
+}
+
+std::uint64_t OnnxWriter::elementSize(const Message& m) const
+{
+    if (m.GetDescriptor() == ::onnx::TensorProto::descriptor()) {
+        const Emission& e = emission(static_cast<const ::onnx::TensorProto&>(m));
+        const auto& proto = e.proto ? *e.proto : static_cast<const ::onnx::TensorProto&>(m);
+        std::uint64_t size = proto.ByteSizeLong();
+        if (e.payload)
+            size += delimitedSize(kRawDataField, e.payload->size());
+        return size;
+    }
+    if (!doc_.containers.count(&m))
+        return m.ByteSizeLong();
+    return messageSize(m);
+}
+
+std::uint64_t OnnxWriter::messageSize(const Message& m) const
+{
+    // Sets protobuf's cached sizes for the plain fields written below.
+    m.ByteSizeLong();
+    const auto* refl = m.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    refl->ListFields(m, &fields);
+    std::uint64_t total = 0;
+    for (const auto* fd : fields) {
+        if (fd->type() != FieldDescriptor::TYPE_MESSAGE) {
+            total += WireFormat::FieldByteSize(fd, m);
+            continue;
+        }
+        const int count = fd->is_repeated() ? refl->FieldSize(m, fd) : 1;
+        for (int k = 0; k < count; ++k) {
+            const Message& elem = fd->is_repeated() ? refl->GetRepeatedMessage(m, fd, k) : refl->GetMessage(m, fd);
+            total += delimitedSize(fd->number(), elementSize(elem));
+        }
+    }
+    return total + WireFormat::ComputeUnknownFieldsSize(refl->GetUnknownFields(m));
+}
+
+void OnnxWriter::writeMessage(const Message& m, CodedOutputStream& out, OutputSink& sink) const
+{
+    const auto* refl = m.GetReflection();
+    if (m.GetDescriptor() == ::onnx::TensorProto::descriptor()) {
+        const Emission& e = emission(static_cast<const ::onnx::TensorProto&>(m));
+        const Message& proto = e.proto ? static_cast<const Message&>(*e.proto) : m;
+        if (!e.payload) {
+            proto.SerializeWithCachedSizes(&out);
+            return;
+        }
+        // Fields in number order with raw_data in its place, as protobuf would.
+        const auto* prefl = proto.GetReflection();
+        std::vector<const FieldDescriptor*> fields;
+        prefl->ListFields(proto, &fields);
+        bool payloadDone = false;
+        for (const auto* fd : fields) {
+            if (!payloadDone && fd->number() > kRawDataField) {
+                writeDelimitedHeader(out, kRawDataField, e.payload->size());
+                writePayload(*e.payload, out, sink);
+                payloadDone = true;
+            }
+            WireFormat::SerializeFieldWithCachedSizes(fd, proto, &out);
+        }
+        if (!payloadDone) {
+            writeDelimitedHeader(out, kRawDataField, e.payload->size());
+            writePayload(*e.payload, out, sink);
+        }
+        WireFormat::SerializeUnknownFields(prefl->GetUnknownFields(proto), &out);
+        return;
+    }
+    if (!doc_.containers.count(&m)) {
+        m.SerializeWithCachedSizes(&out);
+        return;
+    }
+    std::vector<const FieldDescriptor*> fields;
+    refl->ListFields(m, &fields);
+    for (const auto* fd : fields) {
+        if (fd->type() != FieldDescriptor::TYPE_MESSAGE) {
+            WireFormat::SerializeFieldWithCachedSizes(fd, m, &out);
+            continue;
+        }
+        const int count = fd->is_repeated() ? refl->FieldSize(m, fd) : 1;
+        for (int k = 0; k < count; ++k) {
+            const Message& elem = fd->is_repeated() ? refl->GetRepeatedMessage(m, fd, k) : refl->GetMessage(m, fd);
+            writeDelimitedHeader(out, fd->number(), elementSize(elem));
+            writeMessage(elem, out, sink);
+        }
+    }
+    WireFormat::SerializeUnknownFields(refl->GetUnknownFields(m), &out);
+}
+
+void OnnxWriter::writePayload(const TensorData& data, CodedOutputStream& out, OutputSink& sink) const
+{
+    out.Trim();
+    if (const FileRegion* r = data.region())
+        sink.copyRange(r->file->fd(), r->offset, r->length);
+    else
+        sink.write(data.bytes());
+}
+
+} // namespace nodus

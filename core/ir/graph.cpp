@@ -1,0 +1,131 @@
+#include "graph.h"
+
+#include "util/error.h"
+
+#include <algorithm>
+
+namespace nodus {
+
+Node* Graph::addNode(std::string opType, std::string nodeName)
+{
+    auto node = std::make_unique<Node>(this, std::move(opType));
+    node->name = std::move(nodeName);
+    nodes_.push_back(std::move(node));
+    return nodes_.back().get();
+}
+
+Value* Graph::findValue(std::string_view valueName) const
+{
+    auto it = valuesByName_.find(std::string(valueName));
+    return it == valuesByName_.end() ? nullptr : it->second;
+}
+
+Value* Graph::value(const std::string& valueName)
+{
+    if (Value* v = findValue(valueName))
+        return v;
+    values_.push_back(std::make_unique<Value>(this, valueName));
+    Value* v = values_.back().get();
+    valuesByName_.emplace(valueName, v);
+    return v;
+}
+
+Node* Graph::nodeById(Id id) const
+{
+    for (const auto& n : nodes_)
+        if (n->id() == id)
+            return n.get();
+    return nullptr;
+}
+
+Value* Graph::valueById(Id id) const
+{
+    for (const auto& v : values_)
+        if (v->id() == id)
+            return v.get();
+    return nullptr;
+}
+
+Node* Graph::findNode(std::string_view nodeName) const
+{
+    for (const auto& n : nodes_)
+        if (n->name == nodeName)
+            return n.get();
+    return nullptr;
+}
+
+void Graph::addInput(Node* node, Value* v)
+{
+    node->inputs_.push_back(v);
+    if (v)
+        v->users_.push_back(Use{node, static_cast<int>(node->inputs_.size() - 1)});
+}
+
+void Graph::addOutput(Node* node, Value* v)
+{
+    node->outputs_.push_back(v);
+    if (v) {
+        v->producer_ = node;
+        v->producerIndex_ = static_cast<int>(node->outputs_.size() - 1);
+    }
+}
+
+void Graph::setInput(Node* node, int index, Value* v)
+{
+    if (index < 0 || static_cast<std::size_t>(index) >= node->inputs_.size())
+        throw Error("node '" + node->name + "' has no input " + std::to_string(index));
+    if (Value* old = node->inputs_[index]) {
+        auto& users = old->users_;
+        users.erase(std::remove(users.begin(), users.end(), Use{node, index}), users.end());
+    }
+    node->inputs_[index] = v;
+    if (v)
+        v->users_.push_back(Use{node, index});
+}
+
+Tensor* Graph::addInitializer(std::shared_ptr<Tensor> tensor)
+{
+    Value* v = value(tensor->name);
+    v->initializer = tensor;
+    initializers.push_back(std::move(tensor));
+    return initializers.back().get();
+}
+
+bool Graph::isInput(const Value* v) const
+{
+    return std::find(inputs.begin(), inputs.end(), v) != inputs.end();
+}
+
+bool Graph::isOutput(const Value* v) const
+{
+    return std::find(outputs.begin(), outputs.end(), v) != outputs.end();
+}
+
+std::vector<Value*> Graph::realInputs() const
+{
+    std::vector<Value*> out;
+    for (Value* v : inputs)
+        if (!v->initializer)
+            out.push_back(v);
+    return out;
+}
+
+void Graph::forEachSubgraph(const std::function<void(Graph&)>& visit) const
+{
+    for (const auto& node : nodes_)
+        for (const auto& attr : node->attributes)
+            for (const auto& g : attr.graphs)
+                if (g) {
+                    visit(*g);
+                    g->forEachSubgraph(visit);
+                }
+}
+
+std::size_t Graph::subgraphCount() const
+{
+    std::size_t n = 0;
+    forEachSubgraph([&n](Graph&) { ++n; });
+    return n;
+}
+
+} // namespace nodus
