@@ -93,13 +93,26 @@ FormatRegistry::Detection FormatRegistry::detect(const Probe& probe) const
     return best;
 }
 
+Probe FormatRegistry::probe(std::shared_ptr<const MappedFile> file)
+{
+    Probe p;
+    p.path = file->path();
+    p.extension = lower(p.path.extension().string());
+    p.file = std::move(file);
+    return p;
+}
+
 std::unique_ptr<Model> FormatRegistry::open(const fs::path& path) const
 {
-    const Probe p = probe(path);
+    return open(probe(path));
+}
+
+std::unique_ptr<Model> FormatRegistry::open(const Probe& p) const
+{
     const Detection d = detect(p);
     auto model = d.format->read(p);
     model->format = std::string(d.format->name());
-    model->sourcePath = path;
+    model->sourcePath = p.path;
     return model;
 }
 

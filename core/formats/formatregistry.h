@@ -25,9 +25,11 @@ public:
     // Throws nodus::Error naming the file when no format claims it.
     Detection detect(const Probe& probe) const;
     static Probe probe(const std::filesystem::path& path);
+    static Probe probe(std::shared_ptr<const MappedFile> file);
 
     // Detect and read. Errors name the file and what is wrong.
     std::unique_ptr<Model> open(const std::filesystem::path& path) const;
+    std::unique_ptr<Model> open(const Probe& probe) const;
     // Write by an explicit format name, or by the target's extension.
     void save(const Model& model, const std::filesystem::path& path, std::string_view formatName = {},
               const WriteOptions& options = {}) const;

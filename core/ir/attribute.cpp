@@ -3,6 +3,7 @@
 #include "graph.h"
 #include "tensor.h"
 
+#include <charconv>
 #include <sstream>
 
 namespace nodus {
@@ -59,12 +60,16 @@ std::string tensorText(const std::shared_ptr<Tensor>& t)
     return out.str();
 }
 
+// Shortest text that reads back to the same value; values that are exactly
+// a float32 (every ONNX float attribute) print as that float: 1e-05, not
+// 9.99999975e-06.
 std::string numberText(double v)
 {
-    std::ostringstream out;
-    out.precision(9);
-    out << v;
-    return out.str();
+    char buf[64];
+    const float f = static_cast<float>(v);
+    const auto r = static_cast<double>(f) == v ? std::to_chars(buf, buf + sizeof buf, f)
+                                               : std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 } // namespace

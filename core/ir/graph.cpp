@@ -10,6 +10,7 @@ Node* Graph::addNode(std::string opType, std::string nodeName)
 {
     auto node = std::make_unique<Node>(this, std::move(opType));
     node->name = std::move(nodeName);
+    nodesById_.emplace(node->id(), node.get());
     nodes_.push_back(std::move(node));
     return nodes_.back().get();
 }
@@ -27,23 +28,20 @@ Value* Graph::value(const std::string& valueName)
     values_.push_back(std::make_unique<Value>(this, valueName));
     Value* v = values_.back().get();
     valuesByName_.emplace(valueName, v);
+    valuesById_.emplace(v->id(), v);
     return v;
 }
 
 Node* Graph::nodeById(Id id) const
 {
-    for (const auto& n : nodes_)
-        if (n->id() == id)
-            return n.get();
-    return nullptr;
+    auto it = nodesById_.find(id);
+    return it == nodesById_.end() ? nullptr : it->second;
 }
 
 Value* Graph::valueById(Id id) const
 {
-    for (const auto& v : values_)
-        if (v->id() == id)
-            return v.get();
-    return nullptr;
+    auto it = valuesById_.find(id);
+    return it == valuesById_.end() ? nullptr : it->second;
 }
 
 Node* Graph::findNode(std::string_view nodeName) const

@@ -66,6 +66,8 @@ private:
     std::vector<std::unique_ptr<Node>> nodes_;
     std::vector<std::unique_ptr<Value>> values_;
     std::unordered_map<std::string, Value*> valuesByName_;
+    std::unordered_map<Id, Node*> nodesById_;
+    std::unordered_map<Id, Value*> valuesById_;
 };
 
 } // namespace nodus

@@ -115,7 +115,8 @@ public:
         // Compare floats by bits: NaN == NaN here, and -0 != 0.
         auto bits = [](const std::vector<double>& v) {
             std::vector<std::uint64_t> out(v.size());
-            std::memcpy(out.data(), v.data(), v.size() * sizeof(double));
+            if (!v.empty())
+                std::memcpy(out.data(), v.data(), v.size() * sizeof(double));
             return out;
         };
         same(where + " value", bits({a.f}), bits({b.f}));

@@ -15,6 +15,10 @@ namespace nodus {
 class MappedFile {
 public:
     static std::shared_ptr<const MappedFile> open(const std::filesystem::path& path);
+    // An anonymous in-memory file (memfd) holding `bytes`, named `name` in
+    // messages: for embedded samples, clipboard data and fuzzing.
+    static std::shared_ptr<const MappedFile> fromBytes(std::span<const std::byte> bytes,
+                                                       const std::filesystem::path& name);
     ~MappedFile();
     MappedFile(const MappedFile&) = delete;
     MappedFile& operator=(const MappedFile&) = delete;
@@ -24,6 +28,8 @@ public:
     const std::byte* data() const { return data_; }
     std::uint64_t size() const { return size_; }
     int fd() const { return fd_; }
+    // Made by fromBytes(): there is no folder to resolve neighbours in.
+    bool isInMemory() const { return inMemory_; }
 
     // Gives back the resident pages of a range (after a one-off read such as
     // statistics or a save) so the process's footprint stays small.
@@ -31,10 +37,12 @@ public:
 
 private:
     MappedFile() = default;
+    void map();
     std::filesystem::path path_;
     const std::byte* data_ = nullptr;
     std::uint64_t size_ = 0;
     int fd_ = -1;
+    bool inMemory_ = false;
 };
 
 } // namespace nodus

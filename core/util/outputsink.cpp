@@ -37,6 +37,8 @@ void OutputSink::BackUp(int count)
 
 void OutputSink::write(std::span<const std::byte> bytes)
 {
+    if (bytes.empty())
+        return;
     if (bytes.size() >= buffer_.size()) {
         flush();
         writeAll(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());

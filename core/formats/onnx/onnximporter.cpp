@@ -364,6 +364,8 @@ std::shared_ptr<const TensorData> OnnxImporter::externalData(const ::onnx::Tenso
 std::shared_ptr<const MappedFile> OnnxImporter::mapExternal(const std::string& location, const std::string& tensorName)
 {
     const std::string refused = "tensor '" + tensorName + "': external data location '" + location + "'";
+    if (doc_->file->isInMemory())
+        fail(refused + " cannot be used: the model was not opened from a folder");
     if (!locationLooksSafe(location))
         fail(refused + " is refused: it must be a relative path inside the model's folder");
     std::error_code ec;

@@ -81,8 +81,7 @@ void clearData(::onnx::TensorProto& p)
 } // namespace
 
 OnnxWriter::OnnxWriter(const Model& model, OnnxWriteOptions options)
-    : model_(model)
-    , doc_(onnxDocument(model))
+    : doc_(onnxDocument(model))
     , options_(options)
 {
 }
@@ -157,7 +156,9 @@ void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink)
         return ka != kb ? ka < kb : a.second->id < b.second->id;
     });
 
-    for (const auto& [orig, tensor] : ordered) {
+    for (const auto& entry : ordered) {
+        const ::onnx::TensorProto* orig = entry.first;
+        const std::shared_ptr<Tensor>& tensor = entry.second;
         Emission e;
         e.proto = orig;
         auto copy = [&]() -> ::onnx::TensorProto& {

@@ -47,7 +47,6 @@ private:
                       OutputSink& sink) const;
     void writePayload(const TensorData& data, google::protobuf::io::CodedOutputStream& out, OutputSink& sink) const;
 
-    const Model& model_;
     const OnnxDocument& doc_;
     OnnxWriteOptions options_;
     std::unordered_map<const ::onnx::TensorProto*, Emission> emissions_;

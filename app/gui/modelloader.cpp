@@ -1,0 +1,85 @@
+#include "modelloader.h"
+
+#include "formats/formatregistry.h"
+#include "ir/model.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <filesystem>
+
+namespace nodus {
+
+namespace {
+
+struct Outcome {
+    std::shared_ptr<Model> model;
+    QString error;
+    double seconds = 0;
+};
+
+std::filesystem::path toPath(const QString& path)
+{
+#ifdef _WIN32
+    return std::filesystem::path(path.toStdWString());
+#else
+    // The bytes the file system uses, not UTF-8 by assumption.
+    return std::filesystem::path(QFile::encodeName(path).toStdString());
+#endif
+}
+
+// Runs on a pool thread. Exceptions must not cross QtConcurrent (they would
+// arrive as QUnhandledException without their message), so they become text.
+Outcome read(const QString& path)
+{
+    Outcome out;
+    QElapsedTimer timer;
+    timer.start();
+    try {
+        out.model = FormatRegistry::instance().open(toPath(path));
+    } catch (const std::bad_alloc&) {
+        out.error = QObject::tr("%1: not enough memory to open this model").arg(path);
+    } catch (const std::exception& e) {
+        // nodus::Error already names the file; other exceptions need it added.
+        const QString what = QString::fromLocal8Bit(e.what());
+        out.error = what.contains(path) ? what : QStringLiteral("%1: %2").arg(path, what);
+    } catch (...) {
+        out.error = QObject::tr("%1: the reader failed without saying why").arg(path);
+    }
+    out.seconds = timer.elapsed() / 1000.0;
+    return out;
+}
+
+} // namespace
+
+ModelLoader::ModelLoader(QObject* parent)
+    : QObject(parent)
+{
+}
+
+// A read still running finishes on its pool thread and its result is freed
+// there with the future; nothing waits for it here.
+ModelLoader::~ModelLoader() = default;
+
+void ModelLoader::load(const QString& path)
+{
+    const quint64 ticket = ++latest_;
+    loading_ = true;
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, ticket, path] {
+        watcher->deleteLater();
+        if (ticket != latest_)
+            return;
+        loading_ = false;
+        Outcome out = watcher->result();
+        if (out.model)
+            emit loaded(path, std::move(out.model), out.seconds);
+        else
+            emit failed(path, out.error);
+    });
+    watcher->setFuture(QtConcurrent::run(read, path));
+}
+
+} // namespace nodus

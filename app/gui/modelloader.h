@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace nodus {
+
+class Model;
+
+// Reads model files on a worker thread so the window keeps painting while a
+// large file is parsed. Only the newest request reports back: opening B
+// while A is still loading means A's result is dropped, not shown late.
+class ModelLoader : public QObject {
+    Q_OBJECT
+public:
+    explicit ModelLoader(QObject* parent = nullptr);
+    ~ModelLoader() override;
+
+    void load(const QString& path);
+    bool isLoading() const { return loading_; }
+
+signals:
+    void loaded(const QString& path, std::shared_ptr<nodus::Model> model, double seconds);
+    void failed(const QString& path, const QString& message);
+
+private:
+    quint64 latest_ = 0;
+    bool loading_ = false;
+};
+
+} // namespace nodus

@@ -1,0 +1,21 @@
+# Turns a SPIR-V binary into a C++ header holding it as uint32_t words.
+# cmake -DSPV=in.spv -DHEADER=out.h -DNAME=name -P embed_spirv.cmake
+file(READ ${SPV} hex HEX)
+string(LENGTH "${hex}" len)
+set(words "")
+set(i 0)
+while(i LESS len)
+  # SPIR-V is little-endian 32-bit words: reverse the 4 bytes of each word.
+  string(SUBSTRING "${hex}" ${i} 8 w)
+  string(SUBSTRING "${w}" 6 2 b3)
+  string(SUBSTRING "${w}" 4 2 b2)
+  string(SUBSTRING "${w}" 2 2 b1)
+  string(SUBSTRING "${w}" 0 2 b0)
+  string(APPEND words "0x${b3}${b2}${b1}${b0}u,")
+  math(EXPR i "${i} + 8")
+  math(EXPR col "${i} % 64")
+  if(col EQUAL 0)
+    string(APPEND words "\n")
+  endif()
+endwhile()
+file(WRITE ${HEADER} "#pragma once\n#include <cstdint>\nnamespace nodus::shaders {\ninline constexpr std::uint32_t ${NAME}[] = {\n${words}\n};\n}\n")
