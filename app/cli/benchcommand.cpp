@@ -86,8 +86,10 @@ int benchCommand(const Args& args)
 {
     if (args.size() >= 2 && args[0] == "load-once")
         return loadOnce(args[1]);
+    if (!args.empty() && args[0] == "layout")
+        return layoutBench(args);
     if (args.empty() || args[0] != "load")
-        return usageError("bench: expected 'bench load FILE [--runs N]'");
+        return usageError("bench: expected 'bench load FILE [--runs N]' or 'bench layout ...'");
     std::string file;
     int runs = 5;
     for (std::size_t k = 1; k < args.size(); ++k) {

@@ -13,6 +13,7 @@ int formatsCommand(const Args& args);
 int infoCommand(const Args& args);
 int convertCommand(const Args& args);
 int benchCommand(const Args& args);
+int layoutBench(const Args& args);
 
 int usageError(const std::string& message);
 

@@ -43,6 +43,8 @@ public:
     std::shared_ptr<Tensor> initializer;
     // Neither produced nor a graph input here: read from an enclosing graph.
     bool fromOuterScope = false;
+    // `type` was worked out by shape inference, not stored in the file.
+    bool typeInferred = false;
 
 private:
     friend class Graph;
