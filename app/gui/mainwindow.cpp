@@ -3,11 +3,19 @@
 #include "modelloader.h"
 #include "recentfiles.h"
 
+#include "findpanel.h"
+#include "graphcanvas.h"
+#include "graphview.h"
 #include "modeloutline.h"
 #include "modelpropertiespanel.h"
+#include "nodepropertiespanel.h"
+#include "sceneexporter.h"
+#include "tensorview.h"
 
 #include "formats/formatregistry.h"
+#include "ir/graphsearch.h"
 #include "ir/model.h"
+#include "layout/scene.h"
 
 #include <QAction>
 #include <QApplication>
@@ -25,7 +33,12 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
+#include <QActionGroup>
+#include <QPushButton>
+#include <QStyle>
+#include <QStyleFactory>
 #include <QTemporaryDir>
+#include <QTimer>
 
 // Resources compiled into a static library are only linked in when something
 // names them; this must be called outside any namespace.
@@ -42,6 +55,18 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kLastDirKey = QStringLiteral("mainWindow/lastDirectory");
 const QString kSampleResource = QStringLiteral(":/samples/sample.onnx");
+const QString kDirectionKey = QStringLiteral("view/direction");
+const QString kThemeKey = QStringLiteral("view/theme");
+const QString kMinimapKey = QStringLiteral("view/minimap");
+
+// The opset a node's domain is imported at, for picking the right op docs.
+std::int64_t opsetFor(const Model& model, const std::string& domain)
+{
+    for (const auto& [d, v] : model.opsets)
+        if (d == domain || (domain == "ai.onnx" && d.empty()) || (domain.empty() && d == "ai.onnx"))
+            return v;
+    return INT64_MAX;
+}
 
 QString qs(std::string_view s)
 {
@@ -77,22 +102,21 @@ QStringList openFilters()
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , loader_(new ModelLoader(this))
+    , graphView_(new GraphView(this))
     , outline_(new ModelOutline(this))
     , properties_(new ModelPropertiesPanel(this))
+    , nodePanel_(new NodePropertiesPanel(this))
+    , tensorView_(new TensorView(this))
+    , findPanel_(new FindPanel(this))
 {
     initNodusResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/nodus.svg")));
     setAcceptDrops(true);
 
+    graphView_->setObjectName(QStringLiteral("graphView"));
     outline_->setObjectName(QStringLiteral("outline"));
-    setCentralWidget(outline_);
-
-    auto* dock = new QDockWidget(tr("Model"), this);
-    dock->setObjectName(QStringLiteral("propertiesDock")); // saveState() keys docks by name
-    dock->setWidget(properties_);
-    dock->setFeatures(
-        QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
-    addDockWidget(Qt::RightDockWidgetArea, dock);
+    setCentralWidget(graphView_);
+    createDocks();
 
     busyBar_ = new QProgressBar(this);
     busyBar_->setRange(0, 0); // indeterminate: readers do not report progress
@@ -102,8 +126,57 @@ MainWindow::MainWindow(QWidget* parent)
     busyBar_->hide();
     statusBar()->addPermanentWidget(busyBar_);
 
+    // Layout progress with Cancel, shown only when a layout takes a while.
+    layoutBar_ = new QProgressBar(this);
+    layoutBar_->setMaximumWidth(160);
+    layoutBar_->setMaximumHeight(14);
+    layoutBar_->setFormat(tr("Layout %p%"));
+    layoutBar_->hide();
+    auto* cancel = new QPushButton(tr("Cancel"), this);
+    cancel->setObjectName(QStringLiteral("cancelLayout"));
+    cancel->setFlat(true);
+    cancel->hide();
+    layoutCancel_ = cancel;
+    statusBar()->addPermanentWidget(layoutBar_);
+    statusBar()->addPermanentWidget(cancel);
+    layoutShowTimer_ = new QTimer(this);
+    layoutShowTimer_->setSingleShot(true);
+    layoutShowTimer_->setInterval(250);
+    connect(layoutShowTimer_, &QTimer::timeout, this, [this] {
+        layoutBar_->show();
+        layoutCancel_->show();
+    });
+    connect(cancel, &QPushButton::clicked, graphView_, &GraphView::cancelLayout);
+    connect(graphView_, &GraphView::layoutStarted, this, &MainWindow::onLayoutStarted);
+    connect(graphView_, &GraphView::layoutProgress, this, [this](int done, int total) {
+        layoutBar_->setRange(0, std::max(1, total));
+        layoutBar_->setValue(done);
+    });
+    connect(graphView_, &GraphView::layoutFinished, this, &MainWindow::onLayoutFinished);
+
+    connect(graphView_, &GraphView::nodeSelected, this, [this](const Node* node) {
+        nodePanel_->setNode(node, model_ ? opsetFor(*model_, node->domain) : INT64_MAX);
+        nodeDock_->raise();
+    });
+    connect(graphView_, &GraphView::valueSelected, this, [this](const Value* value) {
+        nodePanel_->showValue(value);
+        nodeDock_->raise();
+        if (value->initializer)
+            tensorView_->setTensor(value->initializer);
+    });
+    connect(graphView_, &GraphView::selectionCleared, nodePanel_, &NodePropertiesPanel::clear);
+    connect(nodePanel_, &NodePropertiesPanel::tensorActivated, this, [this](std::shared_ptr<Tensor> tensor) {
+        tensorView_->setTensor(tensor);
+        tensorDock_->show();
+        tensorDock_->raise();
+    });
+    connect(nodePanel_, &NodePropertiesPanel::valueActivated, this,
+            [this](Id id) { graphView_->revealValue(graphView_->currentGraph(), id); });
+    connect(nodePanel_, &NodePropertiesPanel::nodeActivated, this,
+            [this](Id id) { graphView_->revealNode(graphView_->currentGraph(), id); });
+    connect(findPanel_, &FindPanel::hitActivated, this, &MainWindow::onHit);
+
     createMenus();
-    menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))->addAction(dock->toggleViewAction());
 
     connect(loader_, &ModelLoader::loaded, this, &MainWindow::onLoaded);
     connect(loader_, &ModelLoader::failed, this, &MainWindow::onFailed);
@@ -137,6 +210,9 @@ void MainWindow::createMenus()
 
     file->addAction(tr("Open &Sample Model"), this, &MainWindow::openSample);
     file->addSeparator();
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("Graph &Image (PNG, SVG)..."), this, &MainWindow::showExportDialog);
+    file->addSeparator();
     closeAction_ = file->addAction(tr("&Close"), this, &MainWindow::closeModel);
     closeAction_->setShortcut(QKeySequence::Close);
     file->addSeparator();
@@ -146,8 +222,13 @@ void MainWindow::createMenus()
                                                                               : QKeySequence(QKeySequence::Quit));
     quit->setMenuRole(QAction::QuitRole);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* find = edit->addAction(tr("&Find..."), this, &MainWindow::showFind);
+    find->setShortcut(QKeySequence::Find);
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
+    createViewMenu(view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Nodus"), this, &MainWindow::showAbout)->setMenuRole(QAction::AboutRole);
@@ -219,8 +300,12 @@ void MainWindow::closeModel()
 {
     model_.reset();
     currentFile_.clear();
+    graphView_->clear();
     outline_->clear();
     properties_->clear();
+    nodePanel_->clear();
+    tensorView_->clear();
+    findPanel_->setGraph(nullptr);
     updateTitle();
 }
 
@@ -230,6 +315,10 @@ void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, dou
     currentFile_ = path;
     outline_->showModel(model_);
     properties_->showModel(model_);
+    nodePanel_->clear();
+    tensorView_->clear();
+    findPanel_->setGraph(model_->graph.get());
+    graphView_->setModel(model_);
     if (!isSample(path))
         RecentFiles().add(path);
     updateTitle();
@@ -278,7 +367,8 @@ void MainWindow::updateTitle()
         setWindowTitle(QStringLiteral("Nodus"));
         return;
     }
-    setWindowTitle(QStringLiteral("%1 — Nodus").arg(QFileInfo(currentFile_).fileName()));
+    // [*] shows the dirty marker once edits exist (setWindowModified).
+    setWindowTitle(QStringLiteral("%1[*] — Nodus").arg(QFileInfo(currentFile_).fileName()));
 }
 
 void MainWindow::showAbout()
@@ -292,6 +382,213 @@ void MainWindow::showAbout()
            "<p>Formats: %2</p>"
            "<p>Built with Qt %3.</p>")
             .arg(QStringLiteral(NODUS_VERSION), formats.join(QStringLiteral(", ")), QStringLiteral(QT_VERSION_STR)));
+}
+
+void MainWindow::createDocks()
+{
+    auto dock = [this](const QString& title, const QString& name, QWidget* widget, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name); // saveState() keys docks by name
+        d->setWidget(widget);
+        d->setFeatures(
+            QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+        addDockWidget(area, d);
+        return d;
+    };
+    nodeDock_ = dock(tr("Properties"), QStringLiteral("nodeDock"), nodePanel_, Qt::RightDockWidgetArea);
+    QDockWidget* model = dock(tr("Model"), QStringLiteral("propertiesDock"), properties_, Qt::RightDockWidgetArea);
+    tabifyDockWidget(nodeDock_, model);
+    findDock_ = dock(tr("Find"), QStringLiteral("findDock"), findPanel_, Qt::LeftDockWidgetArea);
+    QDockWidget* outline = dock(tr("Outline"), QStringLiteral("outlineDock"), outline_, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(findDock_, outline);
+    outline->raise();
+    findDock_->hide();
+    tensorDock_ = dock(tr("Tensor"), QStringLiteral("tensorDock"), tensorView_, Qt::BottomDockWidgetArea);
+    tensorDock_->hide();
+    nodeDock_->raise();
+}
+
+void MainWindow::createViewMenu(QMenu* view)
+{
+    GraphCanvas* canvas = graphView_->canvas();
+    QSettings settings;
+
+    QAction* fit = view->addAction(tr("&Fit to Window"), canvas, &GraphCanvas::fitToView);
+    fit->setShortcut(Qt::CTRL | Qt::Key_0);
+    QAction* actual = view->addAction(tr("&Actual Size"), this, [canvas] { canvas->zoomTo(1.0); });
+    actual->setShortcut(Qt::CTRL | Qt::Key_1);
+    view->addAction(tr("Zoom &In"), canvas, &GraphCanvas::zoomIn)->setShortcut(QKeySequence::ZoomIn);
+    view->addAction(tr("Zoom &Out"), canvas, &GraphCanvas::zoomOut)->setShortcut(QKeySequence::ZoomOut);
+    view->addSeparator();
+    view->addAction(tr("&Expand All Groups"), graphView_, &GraphView::expandAll)->setShortcut(Qt::CTRL | Qt::Key_E);
+    view->addAction(tr("&Collapse All Groups"), graphView_, &GraphView::collapseAll)
+        ->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
+
+    QMenu* direction = view->addMenu(tr("&Direction"));
+    auto* directions = new QActionGroup(this);
+    const bool lr = settings.value(kDirectionKey).toString() == QLatin1String("lr");
+    graphView_->setDirection(lr ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom);
+    for (const auto& [label, value] : {std::pair{tr("&Top to Bottom"), QStringLiteral("tb")},
+                                       std::pair{tr("&Left to Right"), QStringLiteral("lr")}}) {
+        QAction* a = direction->addAction(label);
+        a->setCheckable(true);
+        a->setChecked((value == QLatin1String("lr")) == lr);
+        directions->addAction(a);
+        connect(a, &QAction::triggered, this, [this, value] {
+            QSettings().setValue(kDirectionKey, value);
+            graphView_->setDirection(value == QLatin1String("lr") ? LayoutDirection::LeftToRight
+                                                                  : LayoutDirection::TopToBottom);
+        });
+    }
+
+    QMenu* theme = view->addMenu(tr("T&heme"));
+    auto* themes = new QActionGroup(this);
+    const QString current = settings.value(kThemeKey, QStringLiteral("system")).toString();
+    for (const auto& [label, value] : {std::pair{tr("&System"), QStringLiteral("system")},
+                                       std::pair{tr("&Light"), QStringLiteral("light")},
+                                       std::pair{tr("&Dark"), QStringLiteral("dark")}}) {
+        QAction* a = theme->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(value == current);
+        themes->addAction(a);
+        connect(a, &QAction::triggered, this, [this, value] {
+            QSettings().setValue(kThemeKey, value);
+            applyTheme(value);
+        });
+    }
+    applyTheme(current);
+
+    QAction* minimap = view->addAction(tr("&Minimap"));
+    minimap->setCheckable(true);
+    minimap->setChecked(settings.value(kMinimapKey, true).toBool());
+    canvas->setMinimapVisible(minimap->isChecked());
+    connect(minimap, &QAction::toggled, this, [canvas](bool on) {
+        QSettings().setValue(kMinimapKey, on);
+        canvas->setMinimapVisible(on);
+    });
+
+    view->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        view->addAction(d->toggleViewAction());
+}
+
+void MainWindow::applyTheme(const QString& theme)
+{
+    // "system" keeps the platform's palette (and so its light or dark mode);
+    // the others force Fusion's palette in that tone. The canvas follows the
+    // palette on its own.
+    static const QPalette systemPalette = QApplication::palette();
+    static const QString systemStyle = QApplication::style()->name();
+    if (theme == QLatin1String("dark")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QPalette p;
+        p.setColor(QPalette::Window, QColor(37, 37, 38));
+        p.setColor(QPalette::WindowText, QColor(220, 220, 220));
+        p.setColor(QPalette::Base, QColor(30, 30, 30));
+        p.setColor(QPalette::AlternateBase, QColor(45, 45, 48));
+        p.setColor(QPalette::Text, QColor(220, 220, 220));
+        p.setColor(QPalette::Button, QColor(45, 45, 48));
+        p.setColor(QPalette::ButtonText, QColor(220, 220, 220));
+        p.setColor(QPalette::Highlight, QColor(38, 79, 120));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        p.setColor(QPalette::ToolTipBase, QColor(45, 45, 48));
+        p.setColor(QPalette::ToolTipText, QColor(220, 220, 220));
+        p.setColor(QPalette::PlaceholderText, QColor(140, 140, 140));
+        p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 120, 120));
+        p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 120, 120));
+        QApplication::setPalette(p);
+    } else if (theme == QLatin1String("light")) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(QApplication::style()->standardPalette());
+    } else {
+        QApplication::setStyle(QStyleFactory::create(systemStyle));
+        QApplication::setPalette(systemPalette);
+    }
+    graphView_->canvas()->followSystemTheme();
+}
+
+void MainWindow::showFind()
+{
+    findDock_->show();
+    findDock_->raise();
+    findPanel_->focusSearch();
+}
+
+void MainWindow::onHit(const SearchHit& hit)
+{
+    switch (hit.kind) {
+    case SearchHit::Node:
+        graphView_->revealNode(hit.graph, hit.id);
+        break;
+    case SearchHit::Value:
+        graphView_->revealValue(hit.graph, hit.id);
+        break;
+    case SearchHit::Tensor:
+        if (const Value* v = hit.graph ? hit.graph->valueById(hit.id) : nullptr) {
+            if (v->initializer) {
+                tensorView_->setTensor(v->initializer);
+                tensorDock_->show();
+                tensorDock_->raise();
+            }
+            graphView_->revealValue(hit.graph, hit.id);
+        }
+        break;
+    }
+}
+
+void MainWindow::onLayoutStarted()
+{
+    layoutBar_->setRange(0, 0);
+    layoutShowTimer_->start();
+}
+
+void MainWindow::onLayoutFinished(double seconds, bool cancelled, const QString& error)
+{
+    layoutShowTimer_->stop();
+    layoutBar_->hide();
+    layoutCancel_->hide();
+    if (!error.isEmpty())
+        statusBar()->showMessage(tr("Layout failed: %1").arg(error), 10000);
+    else if (cancelled)
+        statusBar()->showMessage(tr("Layout cancelled"), 5000);
+    else if (seconds > 0.5)
+        statusBar()->showMessage(tr("Laid out in %1 s").arg(seconds, 0, 'f', 1), 5000);
+}
+
+QString MainWindow::exportImage(const QString& path, double scale)
+{
+    const auto scene = graphView_->scene();
+    if (!scene)
+        return tr("There is no graph to export.");
+    const CanvasTheme& theme = graphView_->canvas()->theme();
+    if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive))
+        return SceneExporter::exportSvg(*scene, path, scale, theme);
+    return SceneExporter::exportPng(*scene, path, scale, theme);
+}
+
+void MainWindow::showExportDialog()
+{
+    if (!graphView_->scene()) {
+        QMessageBox::information(this, tr("Export Graph Image"), tr("Open a model first."));
+        return;
+    }
+    QSettings settings;
+    const QString base = QFileInfo(currentFile_).completeBaseName();
+    const QString dir = settings.value(kLastDirKey, QDir::homePath()).toString();
+    QString selected;
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Graph Image"), QDir(dir).filePath(base + QStringLiteral(".png")),
+                                                tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += selected.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
+    setBusy(true, tr("Exporting %1…").arg(QFileInfo(path).fileName()));
+    const QString error = exportImage(path);
+    setBusy(false);
+    if (!error.isEmpty())
+        QMessageBox::warning(this, tr("Export Graph Image"), error);
+    else
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 8000);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

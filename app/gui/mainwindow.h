@@ -7,14 +7,21 @@
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QDockWidget;
 class QTemporaryDir;
+class QTimer;
 
 namespace nodus {
 
+class FindPanel;
+class GraphView;
 class Model;
 class ModelLoader;
 class ModelOutline;
 class ModelPropertiesPanel;
+class NodePropertiesPanel;
+class TensorView;
+struct SearchHit;
 
 // The application window: one open model at a time, shown as an outline
 // with its properties in a dock. Files open on a worker thread; a file that
@@ -34,6 +41,13 @@ public:
 
     ModelOutline* outline() const { return outline_; }
     ModelPropertiesPanel* propertiesPanel() const { return properties_; }
+    GraphView* graphView() const { return graphView_; }
+    NodePropertiesPanel* nodePanel() const { return nodePanel_; }
+    TensorView* tensorView() const { return tensorView_; }
+    FindPanel* findPanel() const { return findPanel_; }
+    // Writes the current graph view as PNG or SVG (by extension); returns
+    // an error message, empty on success.
+    QString exportImage(const QString& path, double scale = 1.0);
 
 public slots:
     void openFile(const QString& path);
@@ -51,6 +65,14 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void createDocks();
+    void createViewMenu(QMenu* view);
+    void applyTheme(const QString& theme);
+    void showExportDialog();
+    void showFind();
+    void onHit(const SearchHit& hit);
+    void onLayoutStarted();
+    void onLayoutFinished(double seconds, bool cancelled, const QString& error);
     void createMenus();
     void showOpenDialog();
     void fillRecentMenu();
@@ -62,8 +84,18 @@ private:
     bool isSample(const QString& path) const;
 
     ModelLoader* loader_;
+    GraphView* graphView_;
     ModelOutline* outline_;
     ModelPropertiesPanel* properties_;
+    NodePropertiesPanel* nodePanel_;
+    TensorView* tensorView_;
+    FindPanel* findPanel_;
+    QDockWidget* findDock_ = nullptr;
+    QDockWidget* nodeDock_ = nullptr;
+    QDockWidget* tensorDock_ = nullptr;
+    QProgressBar* layoutBar_ = nullptr;
+    QWidget* layoutCancel_ = nullptr;
+    QTimer* layoutShowTimer_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* closeAction_ = nullptr;
     QProgressBar* busyBar_ = nullptr;

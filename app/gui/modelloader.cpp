@@ -1,6 +1,7 @@
 #include "modelloader.h"
 
 #include "formats/formatregistry.h"
+#include "formats/onnx/onnxshapeinference.h"
 #include "ir/model.h"
 
 #include <QElapsedTimer>
@@ -39,6 +40,11 @@ Outcome read(const QString& path)
     timer.start();
     try {
         out.model = FormatRegistry::instance().open(toPath(path));
+        out.seconds = timer.elapsed() / 1000.0;
+        // Edge labels and panels want shapes the file leaves out; this only
+        // fills the IR's value types, never the file.
+        inferOnnxShapes(*out.model);
+        return out;
     } catch (const std::bad_alloc&) {
         out.error = QObject::tr("%1: not enough memory to open this model").arg(path);
     } catch (const std::exception& e) {

@@ -86,7 +86,10 @@ GroupTree::GroupTree(const Graph& graph)
             g = it->second;
         }
         groups_[static_cast<std::size_t>(g)].nodes.push_back(node.get());
+        groupOf_[node.get()] = g;
     }
+    moveConstantsToTheirUsers();
+    groupOf_.clear();
     computeTotals();
 
     // A group of one node (or a single chain of wrappers around one group)
@@ -140,6 +143,46 @@ GroupTree::GroupTree(const Graph& graph)
     }
     computeTotals();
     computeHashes();
+}
+
+void GroupTree::moveConstantsToTheirUsers()
+{
+    // Exporters put weight-feeding nodes (Constant, Identity of an
+    // initializer) outside the scope that uses them; drawn there they fan
+    // long edges across the graph. They belong with their users.
+    auto isConstant = [](const Node& n) {
+        for (const Value* v : n.inputs())
+            if (v && !v->initializer)
+                return false;
+        return true;
+    };
+    auto lowestCommon = [this](int a, int b) {
+        std::vector<int> chainA;
+        for (int g = a; g >= 0; g = groups_[static_cast<std::size_t>(g)].parent)
+            chainA.push_back(g);
+        for (int g = b; g >= 0; g = groups_[static_cast<std::size_t>(g)].parent)
+            if (std::find(chainA.begin(), chainA.end(), g) != chainA.end())
+                return g;
+        return 0;
+    };
+    for (const auto& node : graph_.nodes()) {
+        if (!isConstant(*node))
+            continue;
+        int target = -1;
+        for (const Value* v : node->outputs())
+            for (const auto& use : v ? v->users() : std::vector<Use>{}) {
+                auto it = groupOf_.find(use.node);
+                const int g = it == groupOf_.end() ? 0 : it->second;
+                target = target < 0 ? g : lowestCommon(target, g);
+            }
+        const int current = groupOf_[node.get()];
+        if (target <= 0 || target == current || lowestCommon(current, target) != current)
+            continue;
+        auto& from = groups_[static_cast<std::size_t>(current)].nodes;
+        from.erase(std::find(from.begin(), from.end(), node.get()));
+        groups_[static_cast<std::size_t>(target)].nodes.push_back(node.get());
+        groupOf_[node.get()] = target;
+    }
 }
 
 int GroupTree::addGroup(const std::string& path, const std::string& label, int parent)

@@ -16,6 +16,8 @@ class Node;
 // first shown as a handful of boxes and laid out one group at a time:
 //  - name scopes: "/encoder/layer.3/attn/MatMul" lies in encoder > layer.3 > attn
 //    ("encoder.layer.3.attn.matmul" too: numeric parts stay with their parent);
+//  - nodes that only feed weights (Constant, Identity of an initializer)
+//    join the group of their users;
 //  - long flat runs of unscoped nodes are cut, in topological order, into
 //    parts of at most kMaxPart nodes, so no single layout run is huge.
 // Group 0 is the root (the whole graph). Each group records a structural
@@ -53,6 +55,7 @@ public:
 private:
     int addGroup(const std::string& path, const std::string& label, int parent);
     void splitLongRuns(int group);
+    void moveConstantsToTheirUsers();
     void computeTotals();
     void computeHashes();
 
