@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -100,12 +101,15 @@ int layoutBench(const Args& args)
 {
     std::string file;
     int blocks = 0;
+    int runs = 5;
     double dotCap = 60;
     for (std::size_t k = 1; k < args.size(); ++k) {
         if (args[k] == "--synthetic-transformer" && k + 1 < args.size())
             blocks = std::stoi(args[++k]);
         else if (args[k] == "--dot-cap" && k + 1 < args.size())
             dotCap = std::stod(args[++k]);
+        else if (args[k] == "--runs" && k + 1 < args.size())
+            runs = std::max(1, std::stoi(args[++k]));
         else if (args[k] == "--no-dot")
             dotCap = 0;
         else if (args[k].starts_with("--"))
@@ -119,29 +123,43 @@ int layoutBench(const Args& args)
         const auto model = blocks > 0 ? makeSyntheticTransformer(blocks) : FormatRegistry::instance().open(file);
         const Graph& graph = *model->graph;
 
-        // First frame: grouping, the collapsed overview, laid out from nothing.
-        auto t0 = std::chrono::steady_clock::now();
-        GroupTree tree(graph);
-        LayoutCache firstCache;
-        SceneBuilder first(tree, firstCache);
-        const auto overview = first.build(SceneBuilder::initialExpansion(tree));
-        const double firstFrame = seconds(t0);
+        // Each run starts from nothing: no layout cache in memory or on disk.
+        std::vector<double> firstTimes, fullTimes;
+        std::size_t groups = 0, overviewItems = 0, fullItems = 0, graphvizRuns = 0;
+        for (int r = 0; r < runs; ++r) {
+            // First frame: grouping, then the collapsed overview laid out.
+            auto t0 = std::chrono::steady_clock::now();
+            GroupTree tree(graph);
+            LayoutCache firstCache;
+            SceneBuilder first(tree, firstCache);
+            const auto overview = first.build(SceneBuilder::initialExpansion(tree));
+            firstTimes.push_back(seconds(t0));
 
-        // Full layout: every group open, again from nothing.
-        t0 = std::chrono::steady_clock::now();
-        GroupTree fullTree(graph);
-        LayoutCache fullCache;
-        SceneBuilder full(fullTree, fullCache);
-        const auto expanded = full.build(SceneBuilder::allExpanded(fullTree));
-        const double fullLayout = seconds(t0);
+            // Full layout: every group open.
+            t0 = std::chrono::steady_clock::now();
+            GroupTree fullTree(graph);
+            LayoutCache fullCache;
+            SceneBuilder full(fullTree, fullCache);
+            const auto expanded = full.build(SceneBuilder::allExpanded(fullTree));
+            fullTimes.push_back(seconds(t0));
+            groups = tree.groups().size();
+            overviewItems = overview->items.size();
+            fullItems = expanded->items.size();
+            graphvizRuns = full.graphvizRuns();
+        }
+        auto median = [](std::vector<double> v) {
+            std::sort(v.begin(), v.end());
+            return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+        };
 
         nlohmann::json out{{"nodes", graph.nodes().size()},
-                           {"groups", tree.groups().size()},
-                           {"first_frame_s", firstFrame},
-                           {"first_frame_items", overview->items.size()},
-                           {"full_layout_s", fullLayout},
-                           {"full_layout_items", expanded->items.size()},
-                           {"graphviz_runs", full.graphvizRuns()}};
+                           {"groups", groups},
+                           {"runs", runs},
+                           {"first_frame_s", median(firstTimes)},
+                           {"first_frame_items", overviewItems},
+                           {"full_layout_s", median(fullTimes)},
+                           {"full_layout_items", fullItems},
+                           {"graphviz_runs", graphvizRuns}};
         if (dotCap > 0) {
             const auto dot = timeDot(graph, dotCap);
             out["dot_s"] = dot ? nlohmann::json(*dot) : nlohmann::json(nullptr);

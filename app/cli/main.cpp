@@ -14,7 +14,7 @@ usage:
                                           re-save IN as OUT (format from --format or OUT's extension)
   nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
                                           {median_s, peak_rss_mb, nodes}
-  nodus-cli bench layout FILE | --synthetic-transformer BLOCKS [--dot-cap S | --no-dot]
+  nodus-cli bench layout FILE | --synthetic-transformer BLOCKS [--runs N] [--dot-cap S | --no-dot]
                                           graph view layout: {nodes, first_frame_s, full_layout_s, dot_s}
 
 Exit status: 0 success, 1 a file could not be read or written, 2 bad usage.
