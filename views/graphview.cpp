@@ -401,9 +401,16 @@ void GraphView::applyScene(std::shared_ptr<const Scene> scene, std::optional<Anc
         canvas_->zoomTo(kReadableScale);
         const double visibleWidth = canvas_->width() / kReadableScale;
         const double visibleHeight = canvas_->height() / kReadableScale;
-        const double x = scene->bounds.width < visibleWidth ? scene->bounds.center().x
-                                                            : scene->bounds.x + visibleWidth / 2;
-        canvas_->centerOnScenePoint(QPointF(x, scene->bounds.y + visibleHeight / 2 - 10));
+        // Horizontally on the first graph input, where reading starts.
+        double x = scene->bounds.width < visibleWidth ? scene->bounds.center().x : scene->bounds.x + visibleWidth / 2;
+        double top = scene->bounds.y;
+        for (const auto& it : scene->items)
+            if (it.kind == Scene::ItemKind::GraphInput) {
+                x = it.rect.center().x;
+                top = it.rect.y - 20;
+                break;
+            }
+        canvas_->centerOnScenePoint(QPointF(x, top + visibleHeight / 2));
     }
     if (anchor && anchor->group >= 0) {
         std::optional<QPointF> target;
