@@ -199,6 +199,48 @@ private slots:
         QVERIFY(view->scene()->findItemByNode(ifNode->id()) >= 0);
     }
 
+    void entersModelLocalFunctions()
+    {
+        auto model = std::make_shared<Model>();
+        Graph& g = *model->graph;
+        Value* x = g.value("x");
+        g.inputs.push_back(x);
+        Node* call = g.addNode("Gelu2", "call");
+        call->domain = "local";
+        g.addInput(call, x);
+        g.addOutput(call, g.value("y"));
+        g.outputs.push_back(g.findValue("y"));
+        Function fn;
+        fn.name = "Gelu2";
+        fn.domain = "local";
+        fn.graph = std::make_shared<Graph>("Gelu2");
+        Graph& body = *fn.graph;
+        body.inputs.push_back(body.value("X"));
+        Node* a = body.addNode("Erf", "erf");
+        body.addInput(a, body.findValue("X"));
+        body.addOutput(a, body.value("e"));
+        Node* b = body.addNode("Mul", "mul");
+        body.addInput(b, body.findValue("X"));
+        body.addInput(b, body.findValue("e"));
+        body.addOutput(b, body.value("Y"));
+        body.outputs.push_back(body.findValue("Y"));
+        model->functions.push_back(fn);
+
+        GraphView view;
+        view.resize(600, 400);
+        view.show();
+        view.setModel(model);
+        QTRY_VERIFY_WITH_TIMEOUT(settled(view), 20000);
+        const int item = view.scene()->findItemByNode(call->id());
+        QVERIFY(item >= 0);
+        QVERIFY(view.scene()->items[static_cast<std::size_t>(item)].hasSubgraphs);
+        emit view.canvas()->itemDoubleClicked(item);
+        QTRY_VERIFY_WITH_TIMEOUT(settled(view) && view.depth() == 1, 20000);
+        QCOMPARE(view.currentGraph(), fn.graph.get());
+        QCOMPARE(countKind(*view.scene(), Scene::ItemKind::Operation), 2);
+        QVERIFY(view.breadcrumbs().last().contains("Gelu2"));
+    }
+
     void cancellingALayoutLeavesTheViewUsable()
     {
         GraphView view;

@@ -28,15 +28,18 @@ QString qs(const std::string& s)
 }
 
 // The chain of (node, subgraph index) leading from `root` down to `target`.
-bool pathTo(const Graph& root, const Graph* target, std::vector<std::pair<const Node*, int>>& path)
+bool pathTo(const Graph& root, const Graph* target, const Model* model,
+            std::vector<std::pair<const Node*, int>>& path)
 {
     if (&root == target)
         return true;
+    if (path.size() > 32) // functions may call each other: do not loop
+        return false;
     for (const auto& node : root.nodes()) {
-        const auto subs = GraphView::subgraphsOf(*node);
+        const auto subs = GraphView::subgraphsOf(*node, model);
         for (std::size_t k = 0; k < subs.size(); ++k) {
             path.emplace_back(node.get(), static_cast<int>(k));
-            if (pathTo(*subs[k].second, target, path))
+            if (pathTo(*subs[k].second, target, model, path))
                 return true;
             path.pop_back();
         }
@@ -215,7 +218,7 @@ void GraphView::collapseAll()
     relayout(std::nullopt, false);
 }
 
-std::vector<std::pair<QString, const Graph*>> GraphView::subgraphsOf(const Node& node)
+std::vector<std::pair<QString, const Graph*>> GraphView::subgraphsOf(const Node& node, const Model* model)
 {
     std::vector<std::pair<QString, const Graph*>> out;
     for (const auto& a : node.attributes)
@@ -223,6 +226,10 @@ std::vector<std::pair<QString, const Graph*>> GraphView::subgraphsOf(const Node&
             if (a.graphs[k])
                 out.emplace_back(a.graphs.size() > 1 ? qs(a.name) + QStringLiteral("[%1]").arg(k) : qs(a.name),
                                  a.graphs[k].get());
+    if (model)
+        for (const auto& f : model->functions)
+            if (f.graph && f.name == node.opType && f.domain == node.domain)
+                out.emplace_back(tr("function %1").arg(qs(f.name)), f.graph.get());
     return out;
 }
 
@@ -230,7 +237,7 @@ bool GraphView::enterSubgraph(const Node* node, int index)
 {
     if (!node)
         return false;
-    const auto subs = subgraphsOf(*node);
+    const auto subs = subgraphsOf(*node, model_.get());
     if (index < 0 || static_cast<std::size_t>(index) >= subs.size())
         return false;
     cancelLayout();
@@ -262,16 +269,16 @@ void GraphView::revealNode(const Graph* graph, Id nodeId)
         return;
     // Walk down from the main graph to the graph holding the node.
     std::vector<std::pair<const Node*, int>> path;
-    if (!pathTo(*model_->graph, graph, path))
+    if (!pathTo(*model_->graph, graph, model_.get(), path))
         return;
     bool sameChain = stack_.size() == path.size() + 1;
     for (std::size_t k = 0; sameChain && k < path.size(); ++k)
-        sameChain = stack_[k + 1]->graph == GraphView::subgraphsOf(*path[k].first)[static_cast<std::size_t>(path[k].second)].second;
+        sameChain = stack_[k + 1]->graph == GraphView::subgraphsOf(*path[k].first, model_.get())[static_cast<std::size_t>(path[k].second)].second;
     if (!sameChain) {
         cancelLayout();
         stack_.resize(1);
         for (const auto& [node, index] : path) {
-            const auto subs = subgraphsOf(*node);
+            const auto subs = subgraphsOf(*node, model_.get());
             const QString nodeLabel = node->name.empty() ? qs(node->opType) : qs(node->name);
             pushLevel(subs[static_cast<std::size_t>(index)].second,
                       nodeLabel + QStringLiteral(" \u25b8 ") + subs[static_cast<std::size_t>(index)].first);
@@ -349,6 +356,13 @@ void GraphView::relayout(std::optional<Anchor> anchor, bool keepView)
     const auto model = model_;
     SceneOptions options;
     options.direction = direction_;
+    if (!model_->functions.empty())
+        options.enterable = [model](const Node& n) {
+            for (const auto& f : model->functions)
+                if (f.name == n.opType && f.domain == n.domain)
+                    return true;
+            return false;
+        };
     layingOut_ = true;
     layoutTimer_.start();
     emit layoutStarted();
@@ -531,7 +545,7 @@ void GraphView::onItemDoubleClicked(int index)
     if (item.kind != Scene::ItemKind::Operation || !item.hasSubgraphs)
         return;
     const Node* node = nodeById(item.nodeId);
-    const auto subs = node ? subgraphsOf(*node) : decltype(subgraphsOf(*node)){};
+    const auto subs = node ? subgraphsOf(*node, model_.get()) : decltype(subgraphsOf(*node)){};
     if (subs.size() == 1) {
         enterSubgraph(node, 0);
         return;
@@ -602,7 +616,7 @@ void GraphView::showContextMenu(const QPoint& pos)
             menu.addAction(tr("Expand %1").arg(qs(item.title)), this, [this, g = item.group] { setGroupExpanded(g, true); });
         if (item.kind == Scene::ItemKind::Operation)
             if (const Node* node = nodeById(item.nodeId)) {
-                const auto subs = subgraphsOf(*node);
+                const auto subs = subgraphsOf(*node, model_.get());
                 for (std::size_t k = 0; k < subs.size(); ++k)
                     menu.addAction(tr("Enter %1").arg(subs[k].first), this,
                                    [this, node, k] { enterSubgraph(node, static_cast<int>(k)); });

@@ -57,8 +57,10 @@ public:
     void expandAll();
     void collapseAll();
 
-    // Graphs a node holds, in attribute order ("then_branch", "else_branch").
-    static std::vector<std::pair<QString, const Graph*>> subgraphsOf(const Node& node);
+    // Graphs a node holds, in attribute order ("then_branch", "else_branch"),
+    // then the model-local function it calls, if `model` has one by its
+    // domain and op type.
+    static std::vector<std::pair<QString, const Graph*>> subgraphsOf(const Node& node, const Model* model = nullptr);
     bool enterSubgraph(const Node* node, int index);
     void goUp(int depth);
 

@@ -352,7 +352,7 @@ void SceneBuilder::place(const Level& level, Point origin, Scene& scene) const
             item.title = it.node->opType;
             item.subtitle = it.node->name;
             item.category = std::string(OpMetadata::onnx().category(it.node->domain, it.node->opType));
-            item.hasSubgraphs = hasSubgraphs(*it.node);
+            item.hasSubgraphs = hasSubgraphs(*it.node) || (options_.enterable && options_.enterable(*it.node));
             break;
         case Level::Item::GroupItem: {
             const auto& g = tree_.group(it.group);

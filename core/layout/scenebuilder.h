@@ -18,6 +18,9 @@ class Graph;
 struct SceneOptions {
     LayoutDirection direction = LayoutDirection::TopToBottom;
     bool shapeLabels = true; // tensor shapes on edges where known
+    // Nodes that can be entered besides those holding graph attributes
+    // (calls of model-local functions).
+    std::function<bool(const Node&)> enterable;
 };
 
 // Lays out a graph at a given expansion state and produces the Scene the
