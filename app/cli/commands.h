@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int formatsCommand(const Args& args);
 int infoCommand(const Args& args);
 int convertCommand(const Args& args);
+int applyWeightsCommand(const Args& args);
 int benchCommand(const Args& args);
 int layoutBench(const Args& args);
 

@@ -13,9 +13,15 @@ int infoCommand(const Args& args)
 {
     bool json = false;
     std::vector<std::string> files;
-    for (const auto& a : args) {
+    ReadOptions readOptions;
+    for (std::size_t k = 0; k < args.size(); ++k) {
+        const auto& a = args[k];
         if (a == "--json")
             json = true;
+        else if (a == "--key" && k + 1 < args.size())
+            readOptions.key = args[++k];
+        else if (a == "--cipher" && k + 1 < args.size())
+            readOptions.cipherMode = args[++k];
         else if (a.starts_with("--"))
             return usageError("info: unknown option " + a);
         else
@@ -27,7 +33,7 @@ int infoCommand(const Args& args)
     int status = 0;
     for (const auto& file : files) {
         try {
-            const auto model = FormatRegistry::instance().open(file);
+            const auto model = FormatRegistry::instance().open(file, readOptions);
             const auto s = ModelSummary::of(*model);
             if (json) {
                 std::cout << summaryJson(file, s).dump() << '\n';

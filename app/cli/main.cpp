@@ -9,9 +9,16 @@ const char* kUsage = R"(nodus-cli: inspect and convert machine-learning model fi
 
 usage:
   nodus-cli formats [--json]              list the formats Nodus knows
-  nodus-cli info [--json] FILE...         model summary (one JSON object per line with --json)
-  nodus-cli convert IN OUT [--format NAME] [--external-data]
+  nodus-cli info [--json] [--key KEY [--cipher MODE]] FILE...
+                                          model summary (one JSON object per line with --json);
+                                          KEY opens an encrypted MindIR (hex digits or the key's text),
+                                          MODE is AES-GCM, AES-CBC or SM4-CBC (default: from the file)
+  nodus-cli convert IN OUT [--format NAME] [--external-data] [--key KEY [--cipher MODE]]
                                           re-save IN as OUT (format from --format or OUT's extension)
+  nodus-cli apply-weights MODEL WEIGHTS -o OUT [--json] [--key KEY [--cipher MODE]]
+                                          load WEIGHTS' tensors (a MindSpore checkpoint, ...) into MODEL's
+                                          parameters by name and save OUT in MODEL's format; reports the
+                                          parameters not loaded and the weights not used
   nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
                                           {median_s, peak_rss_mb, nodes}
   nodus-cli bench layout FILE | --synthetic-transformer BLOCKS [--runs N] [--dot-cap S | --no-dot]
@@ -43,6 +50,8 @@ int main(int argc, char** argv)
         return infoCommand(args);
     if (command == "convert")
         return convertCommand(args);
+    if (command == "apply-weights")
+        return applyWeightsCommand(args);
     if (command == "bench")
         return benchCommand(args);
     return usageError("unknown command '" + command + "'");

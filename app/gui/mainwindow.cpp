@@ -316,6 +316,7 @@ void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, dou
     outline_->showModel(model_);
     properties_->showModel(model_);
     nodePanel_->clear();
+    nodePanel_->setMetadata(FormatRegistry::instance().opMetadataFor(model_->format));
     tensorView_->clear();
     findPanel_->setGraph(model_->graph.get());
     graphView_->setModel(model_);

@@ -11,6 +11,15 @@ namespace nodus {
 
 class MappedFile;
 class Model;
+class OpMetadata;
+
+// What only the user can supply when opening a file.
+struct ReadOptions {
+    // Key of an encrypted model (MindIR): hex digits or the key's own text.
+    std::string key;
+    // "AES-GCM", "AES-CBC" or "SM4-CBC"; empty: as the file says.
+    std::string cipherMode;
+};
 
 // What the registry hands a sniffer: the path and, for files, the whole file
 // mapped (sniffers read only what they need; nothing is copied).
@@ -18,6 +27,7 @@ struct Probe {
     std::filesystem::path path;
     std::shared_ptr<const MappedFile> file; // null for folders
     std::string extension;                  // lower case, with the dot
+    ReadOptions options;                    // for read(); sniffers ignore it
 };
 
 struct WriteOptions {
@@ -41,6 +51,8 @@ public:
     virtual int sniff(const Probe& probe) const = 0;
     virtual std::unique_ptr<Model> read(const Probe& probe) const = 0;
     virtual void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const;
+    // The op set its nodes use: documentation, attributes, category colours.
+    virtual const OpMetadata& opMetadata() const;
 
     bool can(Capability c) const { return (capabilities() & c) != 0; }
 };

@@ -1,8 +1,13 @@
 #include "formatregistry.h"
 
+#include "mindspore/checkpointformat.h"
+#include "mindspore/mindirformat.h"
 #include "onnx/onnxformat.h"
+#include "cntk/cntkformat.h"
+#include "cntk/cntkv1format.h"
 
 #include "ir/model.h"
+#include "ir/opmetadata.h"
 #include "util/error.h"
 #include "util/mappedfile.h"
 
@@ -36,7 +41,15 @@ FormatRegistry::FormatRegistry()
 {
     // The table. Every format the product knows is listed here, once.
     static const OnnxFormat onnx;
-    formats_ = {&onnx};
+    static const MindirFormat mindir;
+    static const CheckpointFormat mindsporeCheckpoint;
+    formats_ = {&onnx,
+        &mindir,
+        &mindsporeCheckpoint};
+    static const CntkFormat cntk;
+    static const CntkV1Format cntkV1;
+    formats_.push_back(&cntk);
+    formats_.push_back(&cntkV1);
 }
 
 const Format* FormatRegistry::byName(std::string_view name) const
@@ -45,6 +58,13 @@ const Format* FormatRegistry::byName(std::string_view name) const
         if (f->name() == name)
             return f;
     return nullptr;
+}
+
+const OpMetadata& FormatRegistry::opMetadataFor(std::string_view formatName) const
+{
+    if (const Format* f = byName(formatName))
+        return f->opMetadata();
+    return OpMetadata::onnx();
 }
 
 const Format* FormatRegistry::byExtension(const fs::path& path) const
@@ -105,6 +125,13 @@ Probe FormatRegistry::probe(std::shared_ptr<const MappedFile> file)
 std::unique_ptr<Model> FormatRegistry::open(const fs::path& path) const
 {
     return open(probe(path));
+}
+
+std::unique_ptr<Model> FormatRegistry::open(const fs::path& path, const ReadOptions& options) const
+{
+    Probe p = probe(path);
+    p.options = options;
+    return open(p);
 }
 
 std::unique_ptr<Model> FormatRegistry::open(const Probe& p) const

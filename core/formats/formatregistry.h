@@ -17,6 +17,8 @@ public:
     std::span<const Format* const> formats() const { return formats_; }
     const Format* byName(std::string_view name) const;
     const Format* byExtension(const std::filesystem::path& path) const;
+    // Op metadata for models read as `formatName` (ONNX's for unknown names).
+    const OpMetadata& opMetadataFor(std::string_view formatName) const;
 
     struct Detection {
         const Format* format = nullptr;
@@ -29,6 +31,8 @@ public:
 
     // Detect and read. Errors name the file and what is wrong.
     std::unique_ptr<Model> open(const std::filesystem::path& path) const;
+    // With what only the user can supply (the key of an encrypted model).
+    std::unique_ptr<Model> open(const std::filesystem::path& path, const ReadOptions& options) const;
     std::unique_ptr<Model> open(const Probe& probe) const;
     // Write by an explicit format name, or by the target's extension.
     void save(const Model& model, const std::filesystem::path& path, std::string_view formatName = {},
