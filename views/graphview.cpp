@@ -2,6 +2,7 @@
 
 #include "graphcanvas.h"
 
+#include "formats/formatregistry.h"
 #include "ir/model.h"
 #include "layout/grouptree.h"
 #include "layout/layoutcache.h"
@@ -356,6 +357,7 @@ void GraphView::relayout(std::optional<Anchor> anchor, bool keepView)
     const auto model = model_;
     SceneOptions options;
     options.direction = direction_;
+    options.metadata = &FormatRegistry::instance().opMetadataFor(model_->format);
     if (!model_->functions.empty())
         options.enterable = [model](const Node& n) {
             for (const auto& f : model->functions)

@@ -294,7 +294,7 @@ void NodePropertiesPanel::setNode(const Node* node, std::int64_t opsetVersion)
         return;
     }
     node_ = node;
-    op_ = OpMetadata::onnx().find(node->domain, node->opType, opsetVersion);
+    op_ = metadata_->find(node->domain, node->opType, opsetVersion);
 
     title_->setText(qs(node->opType));
     QStringList facts;
@@ -500,7 +500,7 @@ void NodePropertiesPanel::showValue(const Value* value)
     inputTargets_.clear();
     outputTargets_.clear();
 
-    const OpMetadata& meta = OpMetadata::onnx();
+    const OpMetadata& meta = *metadata_;
     if (const Node* producer = value->producer()) {
         const OpInfo* op = meta.find(producer->domain, producer->opType);
         addPortRow(inputs_, portName(op, false, std::size_t(std::max(0, value->producerIndex()))), nodeLabel(*producer),

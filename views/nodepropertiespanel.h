@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ir/opmetadata.h"
+
 #include "ir/id.h"
 
 #include <QWidget>
@@ -39,6 +41,8 @@ public:
     // opset for the node's domain: it picks the op version whose docs,
     // defaults and port names apply.
     void setNode(const Node* node, std::int64_t opsetVersion);
+    // The op set of the open model's format (ONNX's until set).
+    void setMetadata(const OpMetadata& metadata) { metadata_ = &metadata; }
     void showValue(const Value* value);
     void clear();
 
@@ -78,6 +82,7 @@ private:
 
     const Node* node_ = nullptr;
     const OpInfo* op_ = nullptr;
+    const OpMetadata* metadata_ = &OpMetadata::onnx();
     bool docsExpanded_ = false;
 
     QLabel* placeholder_;

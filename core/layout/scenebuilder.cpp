@@ -351,7 +351,8 @@ void SceneBuilder::place(const Level& level, Point origin, Scene& scene) const
             item.nodeId = it.node->id();
             item.title = it.node->opType;
             item.subtitle = it.node->name;
-            item.category = std::string(OpMetadata::onnx().category(it.node->domain, it.node->opType));
+            item.category = std::string((options_.metadata ? *options_.metadata : OpMetadata::onnx())
+                                            .category(it.node->domain, it.node->opType));
             item.hasSubgraphs = hasSubgraphs(*it.node) || (options_.enterable && options_.enterable(*it.node));
             break;
         case Level::Item::GroupItem: {

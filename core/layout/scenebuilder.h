@@ -14,6 +14,7 @@
 namespace nodus {
 
 class Graph;
+class OpMetadata;
 
 struct SceneOptions {
     LayoutDirection direction = LayoutDirection::TopToBottom;
@@ -21,6 +22,8 @@ struct SceneOptions {
     // Nodes that can be entered besides those holding graph attributes
     // (calls of model-local functions).
     std::function<bool(const Node&)> enterable;
+    // Where op categories (colours) come from; null means ONNX's.
+    const OpMetadata* metadata = nullptr;
 };
 
 // Lays out a graph at a given expansion state and produces the Scene the
