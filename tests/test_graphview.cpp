@@ -199,6 +199,31 @@ private slots:
         QVERIFY(view->scene()->findItemByNode(ifNode->id()) >= 0);
     }
 
+    void encryptedModelAsksForItsKey()
+    {
+        NODUS_SKIP_IF_NO_CORPUS();
+        const auto files = test::corpusFiles("mindir-encrypted", {".mindir"});
+        QVERIFY(!files.empty());
+        const QString file = QString::fromStdString(files.front().string());
+        MainWindow w;
+        w.show();
+        QSignalSpy asked(&w, &MainWindow::keyRequested);
+        QSignalSpy failed(&w, &MainWindow::openFailed);
+        QSignalSpy opened(&w, &MainWindow::modelOpened);
+        w.openFile(file);
+        QTRY_COMPARE_WITH_TIMEOUT(asked.size(), 1, 20000);
+        QVERIFY(failed.isEmpty());
+        QVERIFY(!w.model());
+        w.openFileWithKey(file, QStringLiteral("not the key"));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 20000);
+        QVERIFY(!w.model());
+        w.openFileWithKey(file, QStringLiteral("0123456789ABCDEF"));
+        QTRY_COMPARE_WITH_TIMEOUT(opened.size(), 1, 20000);
+        QCOMPARE(QString::fromStdString(w.model()->format), QString("mindir"));
+        QVERIFY(!w.model()->graph->nodes().empty());
+        QTRY_VERIFY_WITH_TIMEOUT(settled(*w.graphView()), 20000);
+    }
+
     void entersModelLocalFunctions()
     {
         auto model = std::make_shared<Model>();

@@ -34,6 +34,8 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QActionGroup>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QStyle>
 #include <QStyleFactory>
@@ -180,6 +182,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     connect(loader_, &ModelLoader::loaded, this, &MainWindow::onLoaded);
     connect(loader_, &ModelLoader::failed, this, &MainWindow::onFailed);
+    connect(loader_, &ModelLoader::keyRequired, this, &MainWindow::askForKey);
 
     const QSettings settings;
     if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
@@ -273,6 +276,34 @@ void MainWindow::openFile(const QString& path)
     const QString absolute = QFileInfo(path).absoluteFilePath();
     setBusy(true, tr("Loading %1…").arg(QFileInfo(absolute).fileName()));
     loader_->load(absolute);
+}
+
+void MainWindow::openFileWithKey(const QString& path, const QString& key)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    setBusy(true, tr("Decrypting %1…").arg(QFileInfo(absolute).fileName()));
+    ReadOptions options;
+    options.key = key.toStdString();
+    loader_->load(absolute, options);
+}
+
+void MainWindow::askForKey(const QString& path, const QString& message)
+{
+    setBusy(false);
+    // Non-blocking, like the error box: tests and queued loads keep running.
+    auto* dialog = new QInputDialog(this);
+    dialog->setObjectName(QStringLiteral("keyDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Encrypted Model"));
+    dialog->setLabelText(tr("%1\n\nKey (hex digits or the key's text):").arg(message));
+    dialog->setTextEchoMode(QLineEdit::Password);
+    dialog->setWindowModality(Qt::WindowModal);
+    connect(dialog, &QInputDialog::textValueSelected, this, [this, path](const QString& key) {
+        if (!key.isEmpty())
+            openFileWithKey(path, key);
+    });
+    dialog->open();
+    emit keyRequested(path);
 }
 
 void MainWindow::openSample()

@@ -51,6 +51,8 @@ public:
 
 public slots:
     void openFile(const QString& path);
+    // Opens an encrypted model with its key (hex digits or the key's text).
+    void openFileWithKey(const QString& path, const QString& key);
     // The model built into the binary, so a first start shows something.
     void openSample();
     void closeModel();
@@ -58,6 +60,7 @@ public slots:
 signals:
     void modelOpened(const QString& path);
     void openFailed(const QString& path, const QString& message);
+    void keyRequested(const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -79,6 +82,7 @@ private:
     void showAbout();
     void onLoaded(const QString& path, std::shared_ptr<Model> model, double seconds);
     void onFailed(const QString& path, const QString& message);
+    void askForKey(const QString& path, const QString& message);
     void setBusy(bool busy, const QString& message = {});
     void updateTitle();
     bool isSample(const QString& path) const;

@@ -3,6 +3,7 @@
 #include "formats/formatregistry.h"
 #include "formats/onnx/onnxshapeinference.h"
 #include "ir/model.h"
+#include "util/error.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -18,6 +19,7 @@ namespace {
 struct Outcome {
     std::shared_ptr<Model> model;
     QString error;
+    bool needsKey = false;
     double seconds = 0;
 };
 
@@ -33,18 +35,21 @@ std::filesystem::path toPath(const QString& path)
 
 // Runs on a pool thread. Exceptions must not cross QtConcurrent (they would
 // arrive as QUnhandledException without their message), so they become text.
-Outcome read(const QString& path)
+Outcome read(const QString& path, const ReadOptions& options)
 {
     Outcome out;
     QElapsedTimer timer;
     timer.start();
     try {
-        out.model = FormatRegistry::instance().open(toPath(path));
+        out.model = FormatRegistry::instance().open(toPath(path), options);
         out.seconds = timer.elapsed() / 1000.0;
         // Edge labels and panels want shapes the file leaves out; this only
         // fills the IR's value types, never the file.
         inferOnnxShapes(*out.model);
         return out;
+    } catch (const KeyRequiredError& e) {
+        out.error = QString::fromLocal8Bit(e.what());
+        out.needsKey = true;
     } catch (const std::bad_alloc&) {
         out.error = QObject::tr("%1: not enough memory to open this model").arg(path);
     } catch (const std::exception& e) {
@@ -69,7 +74,7 @@ ModelLoader::ModelLoader(QObject* parent)
 // there with the future; nothing waits for it here.
 ModelLoader::~ModelLoader() = default;
 
-void ModelLoader::load(const QString& path)
+void ModelLoader::load(const QString& path, const ReadOptions& options)
 {
     const quint64 ticket = ++latest_;
     loading_ = true;
@@ -82,10 +87,12 @@ void ModelLoader::load(const QString& path)
         Outcome out = watcher->result();
         if (out.model)
             emit loaded(path, std::move(out.model), out.seconds);
+        else if (out.needsKey)
+            emit keyRequired(path, out.error);
         else
             emit failed(path, out.error);
     });
-    watcher->setFuture(QtConcurrent::run(read, path));
+    watcher->setFuture(QtConcurrent::run(read, path, options));
 }
 
 } // namespace nodus

@@ -3,6 +3,8 @@
 #include <QObject>
 #include <QString>
 
+#include "formats/format.h"
+
 #include <memory>
 
 namespace nodus {
@@ -18,12 +20,14 @@ public:
     explicit ModelLoader(QObject* parent = nullptr);
     ~ModelLoader() override;
 
-    void load(const QString& path);
+    void load(const QString& path, const ReadOptions& options = {});
     bool isLoading() const { return loading_; }
 
 signals:
     void loaded(const QString& path, std::shared_ptr<nodus::Model> model, double seconds);
     void failed(const QString& path, const QString& message);
+    // The file is encrypted: load it again with a key.
+    void keyRequired(const QString& path, const QString& message);
 
 private:
     quint64 latest_ = 0;

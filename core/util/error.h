@@ -12,4 +12,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The file is fine but locked: it opens with a key the user must supply
+// (an encrypted MindIR). Front ends catch it to ask for the key.
+class KeyRequiredError : public Error {
+public:
+    using Error::Error;
+};
+
 } // namespace nodus

@@ -84,7 +84,7 @@ std::shared_ptr<MindirDocument> openEncrypted(const Probe& probe, const MindSpor
 {
     const auto& path = probe.path;
     if (probe.options.key.empty())
-        throw Error(encryptedMessage(path, detected));
+        throw KeyRequiredError(encryptedMessage(path, detected));
 
     std::vector<MindSporeCipher::Layout> layouts;
     if (!probe.options.cipherMode.empty()) {
