@@ -5,6 +5,7 @@
 #include "ir/mappedtensordata.h"
 #include "ir/ownedtensordata.h"
 #include "util/error.h"
+#include "util/externalfiles.h"
 #include "util/mappedfile.h"
 
 #include <algorithm>
@@ -129,29 +130,12 @@ std::optional<std::vector<std::byte>> typedFieldBytes(const mindir::TensorProto&
     return out;
 }
 
-// A location may only name a file inside the model's folder (as ONNX's).
-bool locationLooksSafe(const std::string& location)
-{
-    if (location.empty() || location.front() == '/' || location.front() == '\\')
-        return false;
-    if (location.size() >= 2 && location[1] == ':')
-        return false;
-    std::size_t start = 0;
-    while (start <= location.size()) {
-        std::size_t end = location.find_first_of("/\\", start);
-        if (end == std::string::npos)
-            end = location.size();
-        if (location.compare(start, end - start, "..") == 0)
-            return false;
-        start = end + 1;
-    }
-    return location.find('\0') == std::string::npos;
-}
 
 } // namespace
 
 MindirImporter::MindirImporter(std::shared_ptr<MindirDocument> doc)
     : doc_(std::move(doc))
+    , external_(doc_->file->path(), doc_->folder)
 {
 }
 
@@ -638,7 +622,7 @@ std::shared_ptr<const TensorData> MindirImporter::externalData(const mindir::Ten
     const auto& ext = proto.external_data();
     const std::string& location = ext.location();
     tensor.externalLocation = location;
-    auto file = mapExternal(location, proto.name());
+    auto file = external_.map(location, "tensor '" + proto.name() + "': external data location '" + location + "'");
     if (ext.offset() < 0 || static_cast<std::uint64_t>(ext.offset()) > file->size())
         fail("tensor '" + proto.name() + "': external data offset " + std::to_string(ext.offset()) + " is outside "
             + location);
@@ -652,29 +636,5 @@ std::shared_ptr<const TensorData> MindirImporter::externalData(const mindir::Ten
     return std::make_shared<MappedTensorData>(FileRegion { file, offset, length });
 }
 
-std::shared_ptr<const MappedFile> MindirImporter::mapExternal(
-    const std::string& location, const std::string& tensorName)
-{
-    const std::string refused = "tensor '" + tensorName + "': external data location '" + location + "'";
-    if (doc_->folder.empty())
-        fail(refused + " cannot be used: the model was not opened from a folder");
-    if (!locationLooksSafe(location))
-        fail(refused + " is refused: it must be a relative path inside the model's folder");
-    std::error_code ec;
-    const fs::path base = fs::weakly_canonical(doc_->folder, ec);
-    const fs::path target = fs::weakly_canonical(base / location, ec);
-    if (ec)
-        fail(refused + " cannot be resolved: " + ec.message());
-    const auto rel = target.lexically_relative(base);
-    if (rel.empty() || *rel.begin() == "..")
-        fail(refused + " is refused: it resolves outside the model's folder (through a link)");
-    if (auto it = externalFiles_.find(target); it != externalFiles_.end())
-        return it->second;
-    if (!fs::exists(target))
-        fail(refused + ": file not found next to the model");
-    auto file = MappedFile::open(target);
-    externalFiles_.emplace(target, file);
-    return file;
-}
 
 } // namespace nodus

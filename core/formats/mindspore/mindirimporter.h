@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/externalfiles.h"
+
 #include "mindirdocument.h"
 
 #include "ir/model.h"
@@ -33,7 +35,6 @@ private:
     std::string valueText(const mindir::AttributeProto& a, int depth) const;
     std::shared_ptr<Tensor> importTensor(const mindir::TensorProto& proto);
     std::shared_ptr<const TensorData> externalData(const mindir::TensorProto& proto, Tensor& tensor);
-    std::shared_ptr<const MappedFile> mapExternal(const std::string& location, const std::string& tensorName);
     [[noreturn]] void fail(const std::string& what) const;
 
     std::shared_ptr<MindirDocument> doc_;
@@ -41,7 +42,7 @@ private:
     std::unordered_set<std::string> functionNames_;
     // Every name a node input may refer to, in any graph.
     std::unordered_set<std::string> definedNames_;
-    std::map<std::filesystem::path, std::shared_ptr<const MappedFile>> externalFiles_;
+    ExternalFiles external_;
 };
 
 } // namespace nodus

@@ -6,6 +6,7 @@
 #include "ir/mappedtensordata.h"
 #include "ir/ownedtensordata.h"
 #include "util/error.h"
+#include "util/externalfiles.h"
 #include "util/mappedfile.h"
 
 #include <charconv>
@@ -65,24 +66,6 @@ AttributeType attributeType(const ::onnx::AttributeProto& a)
     return AttributeType::Undefined;
 }
 
-// A location may only name a file inside the model's folder (CVE-2022-25882).
-bool locationLooksSafe(const std::string& location)
-{
-    if (location.empty() || location.front() == '/' || location.front() == '\\')
-        return false;
-    if (location.size() >= 2 && location[1] == ':')
-        return false;
-    std::size_t start = 0;
-    while (start <= location.size()) {
-        std::size_t end = location.find_first_of("/\\", start);
-        if (end == std::string::npos)
-            end = location.size();
-        if (location.compare(start, end - start, "..") == 0)
-            return false;
-        start = end + 1;
-    }
-    return location.find('\0') == std::string::npos;
-}
 
 bool parseUnsigned(const std::string& text, std::uint64_t& out)
 {
@@ -95,7 +78,10 @@ bool parseUnsigned(const std::string& text, std::uint64_t& out)
 
 OnnxImporter::OnnxImporter(std::shared_ptr<OnnxDocument> doc)
     : doc_(std::move(doc))
-    , folder_(doc_->file->path().parent_path())
+    , external_(doc_->file->path(),
+                doc_->file->isInMemory() ? fs::path()
+                : doc_->file->path().parent_path().empty() ? fs::path(".")
+                                                           : doc_->file->path().parent_path())
 {
 }
 
@@ -351,7 +337,7 @@ std::shared_ptr<const TensorData> OnnxImporter::externalData(const ::onnx::Tenso
         }
     }
     tensor.externalLocation = location;
-    auto file = mapExternal(location, proto.name());
+    auto file = external_.map(location, "tensor '" + proto.name() + "': external data location '" + location + "'");
     if (offset > file->size())
         fail("tensor '" + proto.name() + "': external data offset " + std::to_string(offset) + " is past the end of "
              + location);
@@ -361,28 +347,5 @@ std::shared_ptr<const TensorData> OnnxImporter::externalData(const ::onnx::Tenso
     return std::make_shared<MappedTensorData>(FileRegion{file, offset, len});
 }
 
-std::shared_ptr<const MappedFile> OnnxImporter::mapExternal(const std::string& location, const std::string& tensorName)
-{
-    const std::string refused = "tensor '" + tensorName + "': external data location '" + location + "'";
-    if (doc_->file->isInMemory())
-        fail(refused + " cannot be used: the model was not opened from a folder");
-    if (!locationLooksSafe(location))
-        fail(refused + " is refused: it must be a relative path inside the model's folder");
-    std::error_code ec;
-    const fs::path base = fs::weakly_canonical(folder_.empty() ? fs::path(".") : folder_, ec);
-    const fs::path target = fs::weakly_canonical(base / location, ec);
-    if (ec)
-        fail(refused + " cannot be resolved: " + ec.message());
-    const auto rel = target.lexically_relative(base);
-    if (rel.empty() || *rel.begin() == "..")
-        fail(refused + " is refused: it resolves outside the model's folder (through a link)");
-    if (auto it = externalFiles_.find(target); it != externalFiles_.end())
-        return it->second;
-    if (!fs::exists(target))
-        fail(refused + ": file not found next to the model");
-    auto file = MappedFile::open(target);
-    externalFiles_.emplace(target, file);
-    return file;
-}
 
 } // namespace nodus

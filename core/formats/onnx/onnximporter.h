@@ -3,6 +3,7 @@
 #include "onnxdocument.h"
 
 #include "ir/model.h"
+#include "util/externalfiles.h"
 
 #include <filesystem>
 #include <map>
@@ -29,12 +30,10 @@ private:
     std::shared_ptr<Tensor> importTensorData(const ::onnx::TensorProto& proto);
     std::shared_ptr<Tensor> importSparse(const ::onnx::SparseTensorProto& proto);
     std::shared_ptr<const TensorData> externalData(const ::onnx::TensorProto& proto, Tensor& tensor);
-    std::shared_ptr<const MappedFile> mapExternal(const std::string& location, const std::string& tensorName);
     [[noreturn]] void fail(const std::string& what) const;
 
     std::shared_ptr<OnnxDocument> doc_;
-    std::filesystem::path folder_;
-    std::map<std::filesystem::path, std::shared_ptr<const MappedFile>> externalFiles_;
+    ExternalFiles external_;
 };
 
 } // namespace nodus

@@ -108,7 +108,7 @@ void OnnxWriter::write(const std::filesystem::path& path)
             dataFile.emplace(path.parent_path() / location);
             dataSink.emplace(dataFile->fd(), dataFile->target().string());
         }
-        plan(location, dataSink ? &*dataSink : nullptr);
+        plan(location, dataSink ? &*dataSink : nullptr, tooBig);
 
         AtomicFile modelFile(path);
         OutputSink sink(modelFile.fd(), path.string());
@@ -133,15 +133,9 @@ void OnnxWriter::write(const std::filesystem::path& path)
     }
 }
 
-void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink)
+void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink, bool tooBig)
 {
     using Mode = OnnxWriteOptions::ExternalData;
-    const bool tooBig = [this] {
-        std::uint64_t total = 0;
-        for (const auto& [proto, tensor] : doc_.tensors)
-            total += tensor->data ? tensor->data->size() : 0;
-        return total > options_.inlineLimit;
-    }();
 
     // Deterministic order for the data file: walk tensors in proto order is
     // not available from the map, so order by their offsets in the source.

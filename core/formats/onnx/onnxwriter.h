@@ -39,7 +39,8 @@ private:
         const TensorData* payload = nullptr;        // raw_data to add inline
     };
 
-    void plan(const std::string& dataLocation, OutputSink* dataSink);
+    // `tooBig`: the tensors together pass the inline limit.
+    void plan(const std::string& dataLocation, OutputSink* dataSink, bool tooBig);
     const Emission& emission(const ::onnx::TensorProto& original) const;
     std::uint64_t messageSize(const google::protobuf::Message& m) const;
     std::uint64_t elementSize(const google::protobuf::Message& m) const;
