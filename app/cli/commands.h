@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 // or written, 2 bad usage.
 int formatsCommand(const Args& args);
 int infoCommand(const Args& args);
+int graphCommand(const Args& args);
 int convertCommand(const Args& args);
 int applyWeightsCommand(const Args& args);
 int benchCommand(const Args& args);

@@ -13,8 +13,16 @@ usage:
                                           model summary (one JSON object per line with --json);
                                           KEY opens an encrypted MindIR (hex digits or the key's text),
                                           MODE is AES-GCM, AES-CBC or SM4-CBC (default: from the file)
+  nodus-cli graph [--subgraphs] [--key KEY [--cipher MODE]] FILE
+                                          print the graph as text: inputs, stored tensors, one line per
+                                          node (outputs = Op 'name'(inputs) {attributes}), outputs
   nodus-cli convert IN OUT [--format NAME] [--external-data] [--key KEY [--cipher MODE]]
-                                          re-save IN as OUT (format from --format or OUT's extension)
+                   [--opset N] [--partial]
+                                          re-save IN as OUT (format from --format or OUT's extension);
+                                          a CNTK or MindIR model saved as .onnx is converted (opset N,
+                                          13 to 17, default 17); ops without an ONNX mapping are listed
+                                          and fail the conversion unless --partial keeps them as
+                                          custom-domain ops
   nodus-cli apply-weights MODEL WEIGHTS -o OUT [--json] [--key KEY [--cipher MODE]]
                                           load WEIGHTS' tensors (a MindSpore checkpoint, ...) into MODEL's
                                           parameters by name and save OUT in MODEL's format; reports the
@@ -48,6 +56,8 @@ int main(int argc, char** argv)
         return formatsCommand(args);
     if (command == "info")
         return infoCommand(args);
+    if (command == "graph")
+        return graphCommand(args);
     if (command == "convert")
         return convertCommand(args);
     if (command == "apply-weights")

@@ -30,9 +30,18 @@ struct Probe {
     ReadOptions options;                    // for read(); sniffers ignore it
 };
 
+struct OnnxExportReport;
+
 struct WriteOptions {
     // ONNX: force tensors into a "<file>.data" file beside the model.
     bool externalData = false;
+    // Writing a model of another format as ONNX converts it (core/convert):
+    // the opset of the output (0: the default, 17), whether ops without an
+    // ONNX mapping are kept as custom ops instead of failing, and where to
+    // put the conversion's report.
+    int onnxOpset = 0;
+    bool partialExport = false;
+    OnnxExportReport* exportReport = nullptr;
 };
 
 // One file format: identity, detection and entry points. Formats are listed

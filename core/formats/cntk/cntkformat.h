@@ -13,7 +13,7 @@ public:
     std::string_view name() const override { return "cntk"; }
     std::string_view displayName() const override { return "CNTK v2 model"; }
     std::vector<std::string> extensions() const override { return {".model", ".cntk", ".cmf", ".dnn"}; }
-    unsigned capabilities() const override { return Read | Write; }
+    unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override { return cntkOpMetadata(); }
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;

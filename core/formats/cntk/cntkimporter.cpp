@@ -592,6 +592,9 @@ void CntkImporter::buildNode(std::size_t index, Graph& graph, int depth)
     }
     if (f.op == cntkop::Block) {
         node->metadata.emplace_back("primitive_op", "Block");
+        // Which outer value each of the body's placeholders stands for.
+        for (std::size_t k = 0; k < f.argumentKeys.size(); ++k)
+            node->metadata.emplace_back("argument " + f.argumentKeys[k], f.argumentValues[k]);
         auto body = std::make_shared<Graph>(f.opType.empty() ? f.uid : f.opType, &graph);
         buildScope(static_cast<int>(index), *body, depth + 1);
         Attribute a;

@@ -12,7 +12,7 @@ public:
     std::string_view name() const override { return "mindir"; }
     std::string_view displayName() const override { return "MindSpore MindIR model"; }
     std::vector<std::string> extensions() const override { return { ".mindir" }; }
-    unsigned capabilities() const override { return Read | Write; }
+    unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override { return mindSporeOpMetadata(); }
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;

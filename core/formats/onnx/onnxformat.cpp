@@ -5,6 +5,9 @@
 #include "onnxlazyparser.h"
 #include "onnxwriter.h"
 
+#include "convert/onnxexport.h"
+#include "ir/model.h"
+
 #include "util/error.h"
 #include "util/mappedfile.h"
 #include "util/protowire.h"
@@ -89,6 +92,17 @@ std::unique_ptr<Model> OnnxFormat::read(const Probe& probe) const
 
 void OnnxFormat::write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const
 {
+    if (!model.native || model.native->formatName() != "onnx") {
+        // Another format's model: converted, not re-serialized.
+        OnnxExportOptions o;
+        if (options.onnxOpset)
+            o.opset = options.onnxOpset;
+        o.partial = options.partialExport;
+        auto report = exportToOnnx(model, path, o);
+        if (options.exportReport)
+            *options.exportReport = std::move(report);
+        return;
+    }
     OnnxWriteOptions o;
     if (options.externalData)
         o.externalData = OnnxWriteOptions::ExternalData::Always;

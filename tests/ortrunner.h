@@ -1,0 +1,156 @@
+#pragma once
+
+// Runs an ONNX file with onnxruntime-node (tools/ort/run.cjs), the reference
+// runtime: tests convert or write a model and check what a real runtime
+// makes of it. Unavailable (no node, or tools/ort not installed by
+// tools/test) means the caller skips, saying why.
+
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryFile>
+
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+#include <optional>
+
+namespace nodus::test {
+
+struct OrtInput {
+    std::string name;
+    std::string type; // "float32", "uint8", "int64", ...
+    std::vector<std::int64_t> dims;
+    std::vector<double> data; // empty: the runner's fixed-seed values
+};
+
+struct OrtOutput {
+    std::string name;
+    std::string type;
+    std::vector<std::int64_t> dims;
+    bool finite = false;
+    std::vector<double> data; // the first 64 elements
+};
+
+struct OrtResult {
+    bool ran = false;
+    QString error;
+    std::vector<OrtOutput> outputs;
+};
+
+inline std::filesystem::path ortScript()
+{
+    return sourceDir() / "tools" / "ort" / "run.cjs";
+}
+
+// Empty when the reference runtime can be used, else why not.
+inline QString ortUnavailable()
+{
+    if (QStandardPaths::findExecutable("node").isEmpty())
+        return "node is not installed";
+    if (!std::filesystem::exists(sourceDir() / "tools" / "ort" / "node_modules" / "onnxruntime-node"))
+        return "onnxruntime-node is not installed (tools/test runs npm install --prefix tools/ort)";
+    return {};
+}
+
+inline std::string ortTypeName(int onnxType)
+{
+    switch (onnxType) {
+    case onnx::TensorProto::FLOAT:
+        return "float32";
+    case onnx::TensorProto::DOUBLE:
+        return "float64";
+    case onnx::TensorProto::UINT8:
+        return "uint8";
+    case onnx::TensorProto::INT8:
+        return "int8";
+    case onnx::TensorProto::INT32:
+        return "int32";
+    case onnx::TensorProto::INT64:
+        return "int64";
+    case onnx::TensorProto::BOOL:
+        return "bool";
+    default:
+        return "unsupported";
+    }
+}
+
+// Inputs of an ONNX file: symbolic dims become `batch` for "N" and
+// `otherSymbols` for any other name.
+inline std::vector<OrtInput> ortInputsOf(
+    const onnx::ModelProto& m, std::int64_t batch = 2, std::int64_t otherSymbols = 16)
+{
+    std::vector<OrtInput> out;
+    std::set<std::string> initializers;
+    for (const auto& t : m.graph().initializer())
+        initializers.insert(t.name());
+    for (const auto& in : m.graph().input()) {
+        if (initializers.count(in.name()))
+            continue;
+        OrtInput i;
+        i.name = in.name();
+        i.type = ortTypeName(in.type().tensor_type().elem_type());
+        for (const auto& d : in.type().tensor_type().shape().dim())
+            i.dims.push_back(d.has_dim_value() ? d.dim_value() : d.dim_param() == "N" ? batch : otherSymbols);
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
+inline OrtResult runOnnxRuntime(const std::filesystem::path& model, const std::vector<OrtInput>& inputs)
+{
+    OrtResult r;
+    QJsonArray list;
+    for (const auto& i : inputs) {
+        QJsonObject o;
+        o["name"] = QString::fromStdString(i.name);
+        o["type"] = QString::fromStdString(i.type);
+        QJsonArray dims;
+        for (auto d : i.dims)
+            dims.append(static_cast<qint64>(d));
+        o["dims"] = dims;
+        if (!i.data.empty()) {
+            QJsonArray data;
+            for (auto v : i.data)
+                data.append(v);
+            o["data"] = data;
+        }
+        list.append(o);
+    }
+    QTemporaryFile spec;
+    if (!spec.open()) {
+        r.error = "cannot write the input spec";
+        return r;
+    }
+    spec.write(QJsonDocument(QJsonObject { { "inputs", list } }).toJson());
+    spec.flush();
+    QProcess p;
+    p.start("node",
+        { QString::fromStdString(ortScript().string()), QString::fromStdString(model.string()), spec.fileName() });
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        r.error = QString::fromUtf8(p.readAllStandardError()).trimmed();
+        if (r.error.isEmpty())
+            r.error = "onnxruntime did not finish";
+        return r;
+    }
+    const auto doc = QJsonDocument::fromJson(p.readAllStandardOutput());
+    for (const auto& v : doc.object()["outputs"].toArray()) {
+        const auto o = v.toObject();
+        OrtOutput out;
+        out.name = o["name"].toString().toStdString();
+        out.type = o["type"].toString().toStdString();
+        for (const auto& d : o["dims"].toArray())
+            out.dims.push_back(d.toInteger());
+        out.finite = o["finite"].toBool();
+        for (const auto& d : o["data"].toArray())
+            out.data.push_back(d.toDouble());
+        r.outputs.push_back(std::move(out));
+    }
+    r.ran = true;
+    return r;
+}
+
+} // namespace nodus::test
