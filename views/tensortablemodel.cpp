@@ -59,6 +59,7 @@ void TensorTableModel::setTensor(std::shared_ptr<const Tensor> tensor)
     tensor_ = std::move(tensor);
     error_.clear();
     bytes_ = {};
+    data_.reset();
     sparseIndex_.clear();
     firstRow_ = 0;
     firstColumn_ = 0;
@@ -79,7 +80,8 @@ void TensorTableModel::setTensor(std::shared_ptr<const Tensor> tensor)
                 const auto needed = storageBytes(stored.dataType, *count);
                 if (!needed)
                     throw Error("element type " + std::string(dataTypeName(stored.dataType)) + " cannot be shown");
-                bytes_ = stored.data->bytes();
+                data_ = stored.data;
+                bytes_ = data_->bytes();
                 if (bytes_.size() < *needed)
                     throw Error("it holds " + std::to_string(bytes_.size()) + " bytes but its shape needs "
                         + std::to_string(*needed));

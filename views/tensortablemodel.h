@@ -12,6 +12,7 @@
 namespace nodus {
 
 class Tensor;
+class TensorData;
 
 // A 2-D slice of a stored tensor as a table: the last two dims are rows and
 // columns, the leading dims are fixed by setLeadingIndex(); a 1-D tensor is
@@ -65,6 +66,9 @@ private:
 
     std::shared_ptr<const Tensor> tensor_;
     QString error_;
+    // bytes_ points into data_: held here, because an edit may give the
+    // tensor new data while this model still shows the old.
+    std::shared_ptr<const TensorData> data_;
     std::span<const std::byte> bytes_;
     std::vector<std::int64_t> leading_;
     std::int64_t sliceRows_ = 0;

@@ -2,6 +2,7 @@
 
 #include "modelloader.h"
 #include "recentfiles.h"
+#include "weightsreportdialog.h"
 
 #include "findpanel.h"
 #include "graphcanvas.h"
@@ -12,12 +13,15 @@
 #include "sceneexporter.h"
 #include "tensorview.h"
 
+#include "edit/weighttransplant.h"
+#include "convert/onnxexport.h"
 #include "formats/formatregistry.h"
 #include "ir/graphsearch.h"
 #include "ir/model.h"
 #include "layout/scene.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -26,17 +30,16 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
-#include <QActionGroup>
-#include <QInputDialog>
-#include <QLineEdit>
-#include <QPushButton>
 #include <QStyle>
 #include <QStyleFactory>
 #include <QTemporaryDir>
@@ -60,6 +63,8 @@ const QString kSampleResource = QStringLiteral(":/samples/sample.onnx");
 const QString kDirectionKey = QStringLiteral("view/direction");
 const QString kThemeKey = QStringLiteral("view/theme");
 const QString kMinimapKey = QStringLiteral("view/minimap");
+const QString kWeightsFilter
+    = QStringLiteral("Weights (*.ckpt *.onnx *.safetensors *.mindir *.model *.dnn *.cmf);;All files (*)");
 
 // The opset a node's domain is imported at, for picking the right op docs.
 std::int64_t opsetFor(const Model& model, const std::string& domain)
@@ -99,6 +104,94 @@ QStringList openFilters()
     return filters;
 }
 
+// "*.onnx *.pb" for a format, from the registry table.
+QString patternsOf(const Format& f)
+{
+    QStringList patterns;
+    for (const auto& ext : f.extensions())
+        patterns << QStringLiteral("*") + QString::fromStdString(ext);
+    return patterns.join(QLatin1Char(' '));
+}
+
+struct SaveFilter {
+    QString filter;
+    const Format* format;
+};
+
+// What a model can be saved as: its own format (the dialog's default) and
+// ONNX when its format converts to ONNX.
+std::vector<SaveFilter> saveFilters(std::string_view ownFormat)
+{
+    std::vector<SaveFilter> out;
+    const Format* own = FormatRegistry::instance().byName(ownFormat);
+    const bool exports = own && own->can(Format::ExportOnnx);
+    for (const Format* f : FormatRegistry::instance().formats()) {
+        if (!f->can(Format::Write) || f->extensions().empty())
+            continue;
+        if (f->name() != ownFormat && !(exports && f->name() == "onnx"))
+            continue;
+        SaveFilter s { QStringLiteral("%1 (%2)").arg(qs(f->displayName()), patternsOf(*f)), f };
+        if (f->name() == ownFormat)
+            out.insert(out.begin(), s);
+        else
+            out.push_back(s);
+    }
+    return out;
+}
+
+bool claimsExtension(const Format& f, const QString& path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix.isEmpty())
+        return false;
+    const std::string ext = "." + suffix.toStdString();
+    for (const auto& e : f.extensions())
+        if (e == ext)
+            return true;
+    return false;
+}
+
+// What a Save As writes: the chosen filter's format, unless the typed name
+// ends in another writable format's extension (the model's own format first,
+// as ".model" and ".dnn" are claimed by several).
+const Format* formatForSave(const QString& path, const Format* chosen, std::string_view ownFormat)
+{
+    const FormatRegistry& registry = FormatRegistry::instance();
+    const Format* own = registry.byName(ownFormat);
+    if (own && !own->can(Format::Write))
+        own = nullptr;
+    if (QFileInfo(path).suffix().isEmpty())
+        return chosen ? chosen : own;
+    if (chosen && claimsExtension(*chosen, path))
+        return chosen;
+    if (own && claimsExtension(*own, path))
+        return own;
+    for (const Format* f : registry.formats())
+        if (f->can(Format::Write) && claimsExtension(*f, path))
+            return f;
+    return chosen ? chosen : own;
+}
+
+MainWindow::SaveChoice askToSave(QWidget* parent, const QString& fileName)
+{
+    QMessageBox box(QMessageBox::Question, QObject::tr("Unsaved Changes"),
+        QObject::tr("Save changes to %1?").arg(fileName),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, parent);
+    box.setObjectName(QStringLiteral("savePrompt"));
+    box.setInformativeText(QObject::tr("Changes that are not saved are lost."));
+    box.setDefaultButton(QMessageBox::Save);
+    box.setEscapeButton(QMessageBox::Cancel);
+    box.setWindowModality(Qt::WindowModal);
+    switch (box.exec()) {
+    case QMessageBox::Save:
+        return MainWindow::SaveChoice::Save;
+    case QMessageBox::Discard:
+        return MainWindow::SaveChoice::Discard;
+    default:
+        return MainWindow::SaveChoice::Cancel;
+    }
+}
+
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -110,6 +203,7 @@ MainWindow::MainWindow(QWidget* parent)
     , nodePanel_(new NodePropertiesPanel(this))
     , tensorView_(new TensorView(this))
     , findPanel_(new FindPanel(this))
+    , savePrompt_([this](const QString& fileName) { return askToSave(this, fileName); })
 {
     initNodusResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/nodus.svg")));
@@ -173,9 +267,9 @@ MainWindow::MainWindow(QWidget* parent)
         tensorDock_->raise();
     });
     connect(nodePanel_, &NodePropertiesPanel::valueActivated, this,
-            [this](Id id) { graphView_->revealValue(graphView_->currentGraph(), id); });
+        [this](Id id) { graphView_->revealValue(graphView_->currentGraph(), id); });
     connect(nodePanel_, &NodePropertiesPanel::nodeActivated, this,
-            [this](Id id) { graphView_->revealNode(graphView_->currentGraph(), id); });
+        [this](Id id) { graphView_->revealNode(graphView_->currentGraph(), id); });
     connect(findPanel_, &FindPanel::hitActivated, this, &MainWindow::onHit);
 
     createMenus();
@@ -200,6 +294,11 @@ bool MainWindow::isLoading() const
     return loader_->isLoading();
 }
 
+void MainWindow::setSavePrompt(SavePrompt prompt)
+{
+    savePrompt_ = std::move(prompt);
+}
+
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -212,6 +311,16 @@ void MainWindow::createMenus()
     fillRecentMenu();
 
     file->addAction(tr("Open &Sample Model"), this, &MainWindow::openSample);
+    file->addSeparator();
+    saveAction_ = file->addAction(tr("&Save"), this, &MainWindow::save);
+    saveAction_->setShortcut(QKeySequence::Save);
+    saveAsAction_ = file->addAction(tr("Save &As..."), this, &MainWindow::showSaveAsDialog);
+    // Not every platform binds Save As (Windows, the offscreen one).
+    saveAsAction_->setShortcut(QKeySequence::keyBindings(QKeySequence::SaveAs).isEmpty()
+            ? QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)
+            : QKeySequence(QKeySequence::SaveAs));
+    file->addSeparator();
+    loadWeightsAction_ = file->addAction(tr("Load &Weights..."), this, &MainWindow::showLoadWeightsDialog);
     file->addSeparator();
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(tr("Graph &Image (PNG, SVG)..."), this, &MainWindow::showExportDialog);
@@ -273,6 +382,8 @@ void MainWindow::showOpenDialog()
 
 void MainWindow::openFile(const QString& path)
 {
+    if (!maybeSave())
+        return;
     const QString absolute = QFileInfo(path).absoluteFilePath();
     setBusy(true, tr("Loading %1…").arg(QFileInfo(absolute).fileName()));
     loader_->load(absolute);
@@ -327,8 +438,10 @@ bool MainWindow::isSample(const QString& path) const
     return sampleDir_ && QFileInfo(path).absolutePath() == QFileInfo(sampleDir_->path()).absoluteFilePath();
 }
 
-void MainWindow::closeModel()
+bool MainWindow::closeModel()
 {
+    if (!maybeSave())
+        return false;
     model_.reset();
     currentFile_.clear();
     graphView_->clear();
@@ -337,13 +450,234 @@ void MainWindow::closeModel()
     nodePanel_->clear();
     tensorView_->clear();
     findPanel_->setGraph(nullptr);
+    setWindowModified(false);
     updateTitle();
+    return true;
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!model_ || !isWindowModified())
+        return true;
+    switch (savePrompt_(QFileInfo(currentFile_).fileName())) {
+    case SaveChoice::Save:
+        return save();
+    case SaveChoice::Discard:
+        return true;
+    case SaveChoice::Cancel:
+        break;
+    }
+    return false;
+}
+
+bool MainWindow::save()
+{
+    if (!model_)
+        return false;
+    const Format* own = FormatRegistry::instance().byName(model_->format);
+    // The sample's copy is a temporary file: saving there would be lost.
+    if (isSample(currentFile_) || !own || !own->can(Format::Write))
+        return showSaveAsDialog();
+    return saveAs(currentFile_, qs(own->name()));
+}
+
+bool MainWindow::showSaveAsDialog()
+{
+    if (!model_)
+        return false;
+    const std::vector<SaveFilter> filters = saveFilters(model_->format);
+    if (filters.empty())
+        return false;
+    QStringList names;
+    for (const auto& f : filters)
+        names << f.filter;
+    auto formatOf = [&filters](const QString& filter) -> const Format* {
+        for (const auto& f : filters)
+            if (f.filter == filter)
+                return f.format;
+        return nullptr;
+    };
+    auto suffixOf = [](const Format& f) { return QString::fromStdString(f.extensions().front()).mid(1); };
+
+    QSettings settings;
+    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
+                                               : QFileInfo(currentFile_).absolutePath();
+    const Format* first = filters.front().format;
+    const QString base = QFileInfo(currentFile_).completeBaseName();
+
+    QFileDialog dialog(this, tr("Save Model As"), dir, names.join(QStringLiteral(";;")));
+    dialog.setAcceptMode(QFileDialog::AcceptSave);
+    dialog.setFileMode(QFileDialog::AnyFile);
+    dialog.selectNameFilter(names.front());
+    dialog.setDefaultSuffix(suffixOf(*first));
+    dialog.selectFile(base + QLatin1Char('.') + suffixOf(*first));
+    // Picking another format renames the file to match, so the overwrite
+    // check the dialog does is about the file that will be written.
+    connect(&dialog, &QFileDialog::filterSelected, &dialog, [&](const QString& filter) {
+        const Format* f = formatOf(filter);
+        if (!f)
+            return;
+        dialog.setDefaultSuffix(suffixOf(*f));
+        const QString typed = dialog.selectedFiles().value(0);
+        const QString name = typed.isEmpty() ? base : QFileInfo(typed).completeBaseName();
+        dialog.selectFile(name + QLatin1Char('.') + suffixOf(*f));
+    });
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
+        return false;
+    const QString path = dialog.selectedFiles().front();
+    settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+    const Format* format = formatForSave(path, formatOf(dialog.selectedNameFilter()), model_->format);
+    return saveAs(path, format ? qs(format->name()) : QString());
+}
+
+bool MainWindow::saveAs(const QString& path, const QString& formatName)
+{
+    if (!model_)
+        return false;
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const FormatRegistry& registry = FormatRegistry::instance();
+    const Format* format = formatName.isEmpty() ? formatForSave(absolute, nullptr, model_->format)
+                                                : registry.byName(formatName.toStdString());
+    if (!format) {
+        showFileError(tr("Cannot Save"),
+            formatName.isEmpty() ? tr("%1: Nodus knows no format it can write with this extension.").arg(absolute)
+                                 : tr("%1: '%2' is not a format Nodus knows.").arg(absolute, formatName));
+        return false;
+    }
+    const bool sameFormat = format->name() == model_->format;
+
+    QString error;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    OnnxExportReport report;
+    WriteOptions options;
+    options.exportReport = &report;
+    try {
+        registry.save(*model_, toFilesystemPath(absolute), format->name(), options);
+    } catch (const std::bad_alloc&) {
+        error = tr("%1: not enough memory to write this model").arg(absolute);
+    } catch (const std::exception& e) {
+        error = errorMessage(e, absolute);
+    }
+    QApplication::restoreOverrideCursor();
+    if (!error.isEmpty()) {
+        showFileError(sameFormat ? tr("Cannot Save") : tr("Cannot Export"), error);
+        return false;
+    }
+    lastFileError_.clear();
+
+    if (!sameFormat) {
+        // An export: the open document is still the file it was.
+        QString message = tr("Exported to %1").arg(QDir::toNativeSeparators(absolute));
+        if (report.nodesOut > 0)
+            message += tr(" (%1 nodes converted to %2 ONNX nodes)").arg(report.nodesIn).arg(report.nodesOut);
+        for (const auto& note : report.notes)
+            message += "; " + qs(note);
+        statusBar()->showMessage(message, 15000);
+        return true;
+    }
+    currentFile_ = absolute;
+    model_->sourcePath = toFilesystemPath(absolute);
+    properties_->showModel(model_);
+    if (!isSample(absolute))
+        RecentFiles().add(absolute);
+    setWindowModified(false);
+    updateTitle();
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(absolute)), 8000);
+    return true;
+}
+
+void MainWindow::showLoadWeightsDialog()
+{
+    if (!model_)
+        return;
+    QSettings settings;
+    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
+                                               : QFileInfo(currentFile_).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load Weights"), dir, kWeightsFilter);
+    if (path.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+    loadWeights(path);
+}
+
+bool MainWindow::loadWeights(const QString& path)
+{
+    if (!model_) {
+        showFileError(tr("Cannot Load Weights"), tr("Open a model first, then load weights into it."));
+        return false;
+    }
+    if (isLoading()) {
+        // The model being opened would replace the one the weights went into.
+        showFileError(tr("Cannot Load Weights"), tr("A model is still opening; load weights once it is open."));
+        return false;
+    }
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    std::unique_ptr<Model> weights;
+    QString error;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        weights = FormatRegistry::instance().open(toFilesystemPath(absolute));
+    } catch (const std::bad_alloc&) {
+        error = tr("%1: not enough memory to read these weights").arg(absolute);
+    } catch (const std::exception& e) {
+        // Encrypted files (KeyRequiredError) too: their message says so.
+        error = errorMessage(e, absolute);
+    }
+    QApplication::restoreOverrideCursor();
+    if (!weights) {
+        showFileError(tr("Cannot Load Weights"), error);
+        return false;
+    }
+
+    // The target's tensors take the weights' data (mapped, not copied), so
+    // the weights model itself need not outlive this call.
+    WeightTransplant transplant(*model_, *weights);
+    transplant.apply();
+    const TransplantReport& report = transplant.report();
+    const bool changed = report.applied && !report.loaded.empty();
+    if (changed) {
+        refreshTensorViews();
+        setWindowModified(true);
+        statusBar()->showMessage(
+            tr("Loaded %1 weights from %2").arg(report.loaded.size()).arg(QFileInfo(absolute).fileName()), 8000);
+    }
+    lastFileError_.clear();
+
+    // open(), not exec(), like the error boxes: window-modal, never blocking.
+    auto* dialog = new WeightsReportDialog(report, absolute, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->open();
+    return changed;
+}
+
+void MainWindow::refreshTensorViews()
+{
+    // The panels read tensor data when they are given a tensor or a node;
+    // give them the same ones again so they read the new data.
+    if (const std::shared_ptr<const Tensor> tensor = tensorView_->tensor())
+        tensorView_->setTensor(tensor);
+    if (const Node* node = graphView_->selectedNode())
+        nodePanel_->setNode(node, opsetFor(*model_, node->domain));
+}
+
+void MainWindow::showFileError(const QString& title, const QString& message)
+{
+    lastFileError_ = message;
+    statusBar()->clearMessage();
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("fileErrorBox"));
+    box->setInformativeText(model_ ? tr("The open model is unchanged.") : QString());
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::WindowModal);
+    box->open();
 }
 
 void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, double seconds)
 {
     model_ = std::move(model);
     currentFile_ = path;
+    setWindowModified(false);
     outline_->showModel(model_);
     properties_->showModel(model_);
     nodePanel_->clear();
@@ -394,6 +728,9 @@ void MainWindow::setBusy(bool busy, const QString& message)
 void MainWindow::updateTitle()
 {
     closeAction_->setEnabled(model_ != nullptr);
+    saveAction_->setEnabled(model_ != nullptr);
+    saveAsAction_->setEnabled(model_ != nullptr);
+    loadWeightsAction_->setEnabled(model_ != nullptr);
     if (!model_) {
         setWindowFilePath({});
         setWindowTitle(QStringLiteral("Nodus"));
@@ -460,25 +797,24 @@ void MainWindow::createViewMenu(QMenu* view)
     auto* directions = new QActionGroup(this);
     const bool lr = settings.value(kDirectionKey).toString() == QLatin1String("lr");
     graphView_->setDirection(lr ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom);
-    for (const auto& [label, value] : {std::pair{tr("&Top to Bottom"), QStringLiteral("tb")},
-                                       std::pair{tr("&Left to Right"), QStringLiteral("lr")}}) {
+    for (const auto& [label, value] : { std::pair { tr("&Top to Bottom"), QStringLiteral("tb") },
+             std::pair { tr("&Left to Right"), QStringLiteral("lr") } }) {
         QAction* a = direction->addAction(label);
         a->setCheckable(true);
         a->setChecked((value == QLatin1String("lr")) == lr);
         directions->addAction(a);
         connect(a, &QAction::triggered, this, [this, value] {
             QSettings().setValue(kDirectionKey, value);
-            graphView_->setDirection(value == QLatin1String("lr") ? LayoutDirection::LeftToRight
-                                                                  : LayoutDirection::TopToBottom);
+            graphView_->setDirection(
+                value == QLatin1String("lr") ? LayoutDirection::LeftToRight : LayoutDirection::TopToBottom);
         });
     }
 
     QMenu* theme = view->addMenu(tr("T&heme"));
     auto* themes = new QActionGroup(this);
     const QString current = settings.value(kThemeKey, QStringLiteral("system")).toString();
-    for (const auto& [label, value] : {std::pair{tr("&System"), QStringLiteral("system")},
-                                       std::pair{tr("&Light"), QStringLiteral("light")},
-                                       std::pair{tr("&Dark"), QStringLiteral("dark")}}) {
+    for (const auto& [label, value] : { std::pair { tr("&System"), QStringLiteral("system") },
+             std::pair { tr("&Light"), QStringLiteral("light") }, std::pair { tr("&Dark"), QStringLiteral("dark") } }) {
         QAction* a = theme->addAction(label);
         a->setCheckable(true);
         a->setChecked(value == current);
@@ -608,8 +944,8 @@ void MainWindow::showExportDialog()
     const QString base = QFileInfo(currentFile_).completeBaseName();
     const QString dir = settings.value(kLastDirKey, QDir::homePath()).toString();
     QString selected;
-    QString path = QFileDialog::getSaveFileName(this, tr("Export Graph Image"), QDir(dir).filePath(base + QStringLiteral(".png")),
-                                                tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Graph Image"),
+        QDir(dir).filePath(base + QStringLiteral(".png")), tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -625,6 +961,10 @@ void MainWindow::showExportDialog()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
     QSettings settings;
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
@@ -644,7 +984,9 @@ void MainWindow::dropEvent(QDropEvent* event)
     for (const QUrl& url : event->mimeData()->urls()) {
         if (url.isLocalFile()) {
             event->acceptProposedAction();
-            openFile(url.toLocalFile());
+            // Queued: openFile() may ask about unsaved changes, and a modal
+            // question inside the drop would hold the dragging application.
+            QTimer::singleShot(0, this, [this, path = url.toLocalFile()] { openFile(path); });
             return;
         }
     }

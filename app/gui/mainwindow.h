@@ -2,6 +2,7 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 
 class QLabel;
@@ -25,10 +26,16 @@ struct SearchHit;
 
 // The application window: one open model at a time, shown as an outline
 // with its properties in a dock. Files open on a worker thread; a file that
-// fails to open is reported and leaves the current model in place.
+// fails to open is reported and leaves the current model in place. Loading
+// weights modifies the open model (isWindowModified()); closing it, or
+// opening another, first asks whether to save.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    enum class SaveChoice { Save, Discard, Cancel };
+    // Asked before unsaved changes would be lost; gets the file's name.
+    using SavePrompt = std::function<SaveChoice(const QString& fileName)>;
+
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -37,7 +44,12 @@ public:
     QString currentFile() const { return currentFile_; }
     // The message of the most recent failed open; empty when none failed.
     QString lastError() const { return lastError_; }
+    // The message of the most recent failed save or weights load; empty when none failed.
+    QString lastFileError() const { return lastFileError_; }
     bool isLoading() const;
+
+    // Replaces the Save / Discard / Cancel message box (tests answer without a dialog).
+    void setSavePrompt(SavePrompt prompt);
 
     ModelOutline* outline() const { return outline_; }
     ModelPropertiesPanel* propertiesPanel() const { return properties_; }
@@ -55,7 +67,21 @@ public slots:
     void openFileWithKey(const QString& path, const QString& key);
     // The model built into the binary, so a first start shows something.
     void openSample();
-    void closeModel();
+    // Asks first when there are unsaved changes; false when the user cancelled.
+    bool closeModel();
+
+    // Writes the model back to its file in its own format; the built-in
+    // sample and read-only formats go through Save As. False when nothing was saved.
+    bool save();
+    // Writes the model to `path` as `formatName` (a registry short name;
+    // empty: by the extension, the model's own format first). In the model's
+    // own format the window then shows the new file; in another format it
+    // is an export and the window keeps its file. Errors are shown.
+    bool saveAs(const QString& path, const QString& formatName = {});
+    // Loads the stored tensors of `path` (any readable model or checkpoint)
+    // into the open model by name and shows what matched in a dialog
+    // ("weightsReport"). True when tensors were replaced.
+    bool loadWeights(const QString& path);
 
 signals:
     void modelOpened(const QString& path);
@@ -78,6 +104,13 @@ private:
     void onLayoutFinished(double seconds, bool cancelled, const QString& error);
     void createMenus();
     void showOpenDialog();
+    bool showSaveAsDialog();
+    void showLoadWeightsDialog();
+    // True when the current document may be replaced or closed: nothing is
+    // unsaved, or the user saved or discarded it.
+    bool maybeSave();
+    void showFileError(const QString& title, const QString& message);
+    void refreshTensorViews();
     void fillRecentMenu();
     void showAbout();
     void onLoaded(const QString& path, std::shared_ptr<Model> model, double seconds);
@@ -102,11 +135,17 @@ private:
     QTimer* layoutShowTimer_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* closeAction_ = nullptr;
+    QAction* saveAction_ = nullptr;
+    QAction* saveAsAction_ = nullptr;
+    QAction* loadWeightsAction_ = nullptr;
     QProgressBar* busyBar_ = nullptr;
 
-    std::shared_ptr<const Model> model_;
+    // Not const: loading weights edits it in place.
+    std::shared_ptr<Model> model_;
     QString currentFile_;
     QString lastError_;
+    QString lastFileError_;
+    SavePrompt savePrompt_;
     // Readers want a real path, so the built-in sample is copied out; the
     // copy lives as long as the window may still have it open.
     std::unique_ptr<QTemporaryDir> sampleDir_;

@@ -14,6 +14,21 @@
 
 namespace nodus {
 
+std::filesystem::path toFilesystemPath(const QString& path)
+{
+#ifdef _WIN32
+    return std::filesystem::path(path.toStdWString());
+#else
+    return std::filesystem::path(QFile::encodeName(path).toStdString());
+#endif
+}
+
+QString errorMessage(const std::exception& e, const QString& path)
+{
+    const QString what = QString::fromLocal8Bit(e.what());
+    return what.contains(path) ? what : QStringLiteral("%1: %2").arg(path, what);
+}
+
 namespace {
 
 struct Outcome {
@@ -23,16 +38,6 @@ struct Outcome {
     double seconds = 0;
 };
 
-std::filesystem::path toPath(const QString& path)
-{
-#ifdef _WIN32
-    return std::filesystem::path(path.toStdWString());
-#else
-    // The bytes the file system uses, not UTF-8 by assumption.
-    return std::filesystem::path(QFile::encodeName(path).toStdString());
-#endif
-}
-
 // Runs on a pool thread. Exceptions must not cross QtConcurrent (they would
 // arrive as QUnhandledException without their message), so they become text.
 Outcome read(const QString& path, const ReadOptions& options)
@@ -41,7 +46,7 @@ Outcome read(const QString& path, const ReadOptions& options)
     QElapsedTimer timer;
     timer.start();
     try {
-        out.model = FormatRegistry::instance().open(toPath(path), options);
+        out.model = FormatRegistry::instance().open(toFilesystemPath(path), options);
         out.seconds = timer.elapsed() / 1000.0;
         // Edge labels and panels want shapes the file leaves out; this only
         // fills the IR's value types, never the file.
@@ -53,9 +58,7 @@ Outcome read(const QString& path, const ReadOptions& options)
     } catch (const std::bad_alloc&) {
         out.error = QObject::tr("%1: not enough memory to open this model").arg(path);
     } catch (const std::exception& e) {
-        // nodus::Error already names the file; other exceptions need it added.
-        const QString what = QString::fromLocal8Bit(e.what());
-        out.error = what.contains(path) ? what : QStringLiteral("%1: %2").arg(path, what);
+        out.error = errorMessage(e, path);
     } catch (...) {
         out.error = QObject::tr("%1: the reader failed without saying why").arg(path);
     }

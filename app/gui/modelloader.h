@@ -5,11 +5,19 @@
 
 #include "formats/format.h"
 
+#include <exception>
+#include <filesystem>
 #include <memory>
 
 namespace nodus {
 
 class Model;
+
+// The path as the file system spells it, not UTF-8 by assumption.
+std::filesystem::path toFilesystemPath(const QString& path);
+// An exception's message for the user, naming `path` (nodus::Error already
+// does; other exceptions get it added).
+QString errorMessage(const std::exception& e, const QString& path);
 
 // Reads model files on a worker thread so the window keeps painting while a
 // large file is parsed. Only the newest request reports back: opening B
