@@ -12,6 +12,7 @@
 #include "formats/cntk/cntkarrayview.h"
 #include "formats/cntk/cntkformat.h"
 #include "formats/cntk/cntkopmetadata.h"
+#include "ir/tensorencode.h"
 #include "formats/cntk/cntkv1format.h"
 #include "formats/formatregistry.h"
 #include "ir/model.h"

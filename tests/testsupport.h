@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDir>
+#include <QFile>
 #include <QString>
 #include <QtTest>
 
@@ -57,6 +58,13 @@ inline std::vector<std::filesystem::path> onnxCorpusFiles()
     for (auto& f : corpusFiles("pytorch-export", {".onnx"}))
         files.push_back(f);
     return files;
+}
+
+// A whole file's bytes (empty when it cannot be read), for byte-identity checks.
+inline QByteArray fileBytes(const std::filesystem::path& path)
+{
+    QFile f(QString::fromStdString(path.string()));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 } // namespace nodus::test

@@ -13,6 +13,7 @@ int formatsCommand(const Args& args);
 int infoCommand(const Args& args);
 int graphCommand(const Args& args);
 int convertCommand(const Args& args);
+int editCommand(const Args& args);
 int applyWeightsCommand(const Args& args);
 int benchCommand(const Args& args);
 int layoutBench(const Args& args);

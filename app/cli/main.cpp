@@ -23,12 +23,27 @@ usage:
                                           13 to 17, default 17); ops without an ONNX mapping are listed
                                           and fail the conversion unless --partial keeps them as
                                           custom-domain ops
+  nodus-cli edit IN -o OUT EDIT...        apply edits in order and save OUT (format from its extension):
+      --set-tensor NAME=FILE.npy|FILE.npz|MODEL   values from NumPy or another model's tensor NAME
+      --scale-tensor NAME=F  --add-tensor NAME=F  --fill-tensor NAME=F  --zero-tensor NAME
+      --cast-tensor NAME=TYPE                     e.g. float16, int8
+      --rename OLD=NEW                            a value: producer, users, graph input/output follow
+      --rename-node OLD=NEW
+      --set-attr NODE.ATTR=VALUE  --remove-attr NODE.ATTR    VALUE: 3, 0.5, [1,1], 'text'
+      --input-shape NAME=1,3,224,224              numbers, symbols (batch) or ?
+      --delete-node NAME                          with the producers and tensors only it used
+      --bypass-node NAME                          its users read its first input instead
+      --producer TEXT  --doc-string TEXT
+                                          an edit the format cannot save, or that would make the
+                                          graph invalid, is refused with the reason (exit 1)
   nodus-cli apply-weights MODEL WEIGHTS -o OUT [--json] [--key KEY [--cipher MODE]]
                                           load WEIGHTS' tensors (a MindSpore checkpoint, ...) into MODEL's
                                           parameters by name and save OUT in MODEL's format; reports the
                                           parameters not loaded and the weights not used
   nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
                                           {median_s, peak_rss_mb, nodes}
+  nodus-cli bench save FILE [--runs N]    edit FILE's largest tensor and save a copy beside it, in fresh
+                                          processes, beside cp of the file: {save_s, cp_s, ratio, peak_rss_mb}
   nodus-cli bench layout FILE | --synthetic-transformer BLOCKS [--runs N] [--dot-cap S | --no-dot]
                                           graph view layout: {nodes, first_frame_s, full_layout_s, dot_s}
 
@@ -60,6 +75,8 @@ int main(int argc, char** argv)
         return graphCommand(args);
     if (command == "convert")
         return convertCommand(args);
+    if (command == "edit")
+        return editCommand(args);
     if (command == "apply-weights")
         return applyWeightsCommand(args);
     if (command == "bench")

@@ -33,7 +33,7 @@ struct Probe {
 struct OnnxExportReport;
 
 struct WriteOptions {
-    // ONNX: force tensors into a "<file>.data" file beside the model.
+    // ONNX: force tensors into a data file beside the model ("<file>.data").
     bool externalData = false;
     // Writing a model of another format as ONNX converts it (core/convert):
     // the opset of the output (0: the default, 17), whether ops without an

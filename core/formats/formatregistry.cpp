@@ -1,10 +1,10 @@
 #include "formatregistry.h"
 
+#include "cntk/cntkformat.h"
+#include "cntk/cntkv1format.h"
 #include "mindspore/checkpointformat.h"
 #include "mindspore/mindirformat.h"
 #include "onnx/onnxformat.h"
-#include "cntk/cntkformat.h"
-#include "cntk/cntkv1format.h"
 
 #include "ir/model.h"
 #include "ir/opmetadata.h"
@@ -43,9 +43,7 @@ FormatRegistry::FormatRegistry()
     static const OnnxFormat onnx;
     static const MindirFormat mindir;
     static const CheckpointFormat mindsporeCheckpoint;
-    formats_ = {&onnx,
-        &mindir,
-        &mindsporeCheckpoint};
+    formats_ = { &onnx, &mindir, &mindsporeCheckpoint };
     static const CntkFormat cntk;
     static const CntkV1Format cntkV1;
     formats_.push_back(&cntk);
@@ -103,7 +101,7 @@ FormatRegistry::Detection FormatRegistry::detect(const Probe& probe) const
         if (std::find(exts.begin(), exts.end(), probe.extension) != exts.end())
             score += kExtensionBonus;
         if (score > best.confidence)
-            best = {f, score};
+            best = { f, score };
     }
     if (!best.format || best.confidence < kMinimumConfidence) {
         if (probe.file && probe.file->size() == 0)
@@ -143,15 +141,28 @@ std::unique_ptr<Model> FormatRegistry::open(const Probe& p) const
     return model;
 }
 
-void FormatRegistry::save(const Model& model, const fs::path& path, std::string_view formatName,
-                          const WriteOptions& options) const
+void FormatRegistry::save(
+    const Model& model, const fs::path& path, std::string_view formatName, const WriteOptions& options) const
 {
-    const Format* f = formatName.empty() ? byExtension(path) : byName(formatName);
+    // By extension, the model's own format first: ".model" is both ONNX's
+    // and CNTK's, and a CNTK model saved as x.model stays CNTK.
+    const Format* f = nullptr;
+    if (!formatName.empty()) {
+        f = byName(formatName);
+    } else if (const Format* own = byName(model.format); own && own->can(Format::Write)) {
+        std::string ext = path.extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        for (const auto& e : own->extensions())
+            if (e == ext)
+                f = own;
+    }
+    if (!f && formatName.empty())
+        f = byExtension(path);
     if (!f && formatName.empty())
         f = byName(model.format);
     if (!f)
         throw Error(path.string() + ": unknown output format '"
-                    + std::string(formatName.empty() ? path.extension().string() : formatName) + "'");
+            + std::string(formatName.empty() ? path.extension().string() : formatName) + "'");
     if (!f->can(Format::Write))
         throw Error(path.string() + ": " + std::string(f->displayName()) + " files cannot be written");
     f->write(model, path, options);

@@ -52,6 +52,22 @@ public:
     void setInput(Node* node, int index, Value* value);
     Tensor* addInitializer(std::shared_ptr<Tensor> tensor);
 
+    // Edits (core/edit). A removed node is detached from the values it
+    // read and wrote (they stay, without producer or those uses) and handed
+    // back with its index, so an undo can put it back exactly.
+    struct DetachedNode {
+        std::unique_ptr<Node> node;
+        std::size_t index = 0;
+    };
+    DetachedNode removeNode(Node* node);
+    void restoreNode(DetachedNode detached);
+    // Renames a value; refused (nodus::Error) when the name is taken.
+    void renameValue(Value* value, const std::string& newName);
+    // Removes a stored tensor from `initializers` (its value keeps the
+    // pointer cleared); returns its index for restoreInitializer.
+    std::size_t removeInitializer(const std::shared_ptr<Tensor>& tensor);
+    void restoreInitializer(std::shared_ptr<Tensor> tensor, std::size_t index);
+
     bool isInput(const Value* value) const;
     bool isOutput(const Value* value) const;
     // Graph inputs that are not initializers (what a caller must feed).

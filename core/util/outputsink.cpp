@@ -5,18 +5,23 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace nodus {
 
 namespace {
 constexpr std::size_t kBufferSize = 1 << 20;
-}
+// Write-back is started on each run of this many finished bytes; copies
+// from other files go in runs of this size for the same reason.
+constexpr std::uint64_t kWriteBackChunk = 8 << 20;
+} // namespace
 
 OutputSink::OutputSink(int fd, std::string name)
     : fd_(fd)
     , name_(std::move(name))
     , buffer_(kBufferSize)
+    , base_(::lseek(fd, 0, SEEK_CUR))
 {
 }
 
@@ -55,7 +60,7 @@ void OutputSink::zeros(std::uint64_t count)
     static const std::byte zero[64] = {};
     while (count) {
         const auto n = std::min<std::uint64_t>(count, sizeof zero);
-        write({zero, static_cast<std::size_t>(n)});
+        write({ zero, static_cast<std::size_t>(n) });
         count -= n;
     }
 }
@@ -65,30 +70,42 @@ void OutputSink::copyRange(int srcFd, std::uint64_t offset, std::uint64_t length
     flush();
     auto off = static_cast<loff_t>(offset);
     while (length) {
-        const ssize_t n = ::copy_file_range(srcFd, &off, fd_, nullptr, length, 0);
+        const ssize_t n
+            = ::copy_file_range(srcFd, &off, fd_, nullptr, std::min<std::uint64_t>(length, kWriteBackChunk), 0);
         if (n > 0) {
             length -= static_cast<std::uint64_t>(n);
             written_ += static_cast<std::uint64_t>(n);
+            startWriteBack();
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0)
             throw Error(name_ + ": the source file ended early while copying tensor data");
-        // Kernels or filesystems without copy_file_range: plain reads.
-        std::vector<std::uint8_t> chunk(std::min<std::uint64_t>(length, kBufferSize));
-        while (length) {
-            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, chunk.size()));
-            const ssize_t r = ::pread(srcFd, chunk.data(), want, off);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                throw Error(name_ + ": cannot read tensor data to copy: " + std::strerror(errno));
-            writeAll(chunk.data(), static_cast<std::size_t>(r));
-            off += r;
-            length -= static_cast<std::uint64_t>(r);
-        }
+        // Kernels, filesystems or file pairs copy_file_range does not serve:
+        // plain reads. Real failures (disk full, I/O) are reported as such.
+        if (errno != EXDEV && errno != EINVAL && errno != EOPNOTSUPP && errno != ENOSYS && errno != EBADF)
+            throw Error(name_ + ": cannot write: " + std::strerror(errno));
+        readAndWrite(srcFd, static_cast<std::uint64_t>(off), length);
         return;
+    }
+}
+
+void OutputSink::readAndWrite(int srcFd, std::uint64_t offset, std::uint64_t length)
+{
+    std::vector<std::uint8_t> chunk(std::min<std::uint64_t>(length, kBufferSize));
+    while (length) {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, chunk.size()));
+        const ssize_t r = ::pread(srcFd, chunk.data(), want, static_cast<off_t>(offset));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            throw Error(name_ + ": cannot read tensor data to copy: " + std::strerror(errno));
+        if (r == 0)
+            throw Error(name_ + ": the source file ended early while copying tensor data");
+        writeAll(chunk.data(), static_cast<std::size_t>(r));
+        offset += static_cast<std::uint64_t>(r);
+        length -= static_cast<std::uint64_t>(r);
     }
 }
 
@@ -104,7 +121,7 @@ void OutputSink::flush()
 void OutputSink::writeAll(const std::uint8_t* data, std::size_t size)
 {
     while (size) {
-        const ssize_t n = ::write(fd_, data, size);
+        const ssize_t n = ::write(fd_, data, std::min<std::size_t>(size, kWriteBackChunk));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -112,7 +129,18 @@ void OutputSink::writeAll(const std::uint8_t* data, std::size_t size)
         data += n;
         size -= static_cast<std::size_t>(n);
         written_ += static_cast<std::uint64_t>(n);
+        startWriteBack();
     }
+}
+
+void OutputSink::startWriteBack()
+{
+    if (base_ < 0 || written_ - writeBackFrom_ < kWriteBackChunk)
+        return;
+    // A hint: where it is refused (pipes, memfd, old kernels) nothing is lost.
+    ::sync_file_range(fd_, base_ + static_cast<std::int64_t>(writeBackFrom_),
+        static_cast<std::int64_t>(written_ - writeBackFrom_), SYNC_FILE_RANGE_WRITE);
+    writeBackFrom_ = written_;
 }
 
 } // namespace nodus

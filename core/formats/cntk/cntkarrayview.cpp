@@ -1,5 +1,7 @@
 #include "cntkarrayview.h"
 
+#include "ir/tensorencode.h"
+
 #include "ir/tensorvalues.h"
 #include "util/error.h"
 
@@ -190,34 +192,5 @@ void cntkEncodeValues(::nodus::cntk::NDArrayView& view, DataType type, std::span
     }
 }
 
-std::uint16_t floatToFloat16(float value)
-{
-    const std::uint32_t f = std::bit_cast<std::uint32_t>(value);
-    const std::uint32_t sign = (f >> 16) & 0x8000u;
-    const std::uint32_t exponent = (f >> 23) & 0xffu;
-    std::uint32_t mantissa = f & 0x7fffffu;
-    if (exponent == 0xff) // inf, or NaN kept quiet and non-zero
-        return static_cast<std::uint16_t>(sign | 0x7c00u | (mantissa ? 0x200u | (mantissa >> 13) : 0u));
-    const int e = static_cast<int>(exponent) - 127 + 15;
-    if (e >= 31)
-        return static_cast<std::uint16_t>(sign | 0x7c00u);
-    if (e <= 0) {
-        if (e < -10)
-            return static_cast<std::uint16_t>(sign);
-        mantissa |= 0x800000u;
-        const int shift = 14 - e;
-        std::uint32_t half = mantissa >> shift;
-        const std::uint32_t rest = mantissa & ((1u << shift) - 1);
-        const std::uint32_t halfway = 1u << (shift - 1);
-        if (rest > halfway || (rest == halfway && (half & 1u)))
-            ++half;
-        return static_cast<std::uint16_t>(sign | half);
-    }
-    std::uint32_t half = (static_cast<std::uint32_t>(e) << 10) | (mantissa >> 13);
-    const std::uint32_t rest = mantissa & 0x1fffu;
-    if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
-        ++half; // may carry into the exponent, which is the correct rounding up to inf
-    return static_cast<std::uint16_t>(sign | half);
-}
 
 } // namespace nodus

@@ -50,7 +50,5 @@ std::vector<std::byte> cntkNarrowFloats(std::span<const std::byte> floats, std::
 void cntkEncodeValues(::nodus::cntk::NDArrayView& view, DataType type, std::span<const std::byte> bytes,
                       const std::string& tensorName);
 
-// Round to nearest even, the way CNTK's half conversion narrows.
-std::uint16_t floatToFloat16(float value);
 
 } // namespace nodus

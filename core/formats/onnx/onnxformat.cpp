@@ -3,6 +3,7 @@
 #include "onnxdocument.h"
 #include "onnximporter.h"
 #include "onnxlazyparser.h"
+#include "onnxsync.h"
 #include "onnxwriter.h"
 
 #include "convert/onnxexport.h"
@@ -103,6 +104,7 @@ void OnnxFormat::write(const Model& model, const std::filesystem::path& path, co
             *options.exportReport = std::move(report);
         return;
     }
+    syncOnnxDocument(model);
     OnnxWriteOptions o;
     if (options.externalData)
         o.externalData = OnnxWriteOptions::ExternalData::Always;

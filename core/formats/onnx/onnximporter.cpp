@@ -182,12 +182,14 @@ void OnnxImporter::importGraph(const ::onnx::GraphProto& proto, Graph& graph, in
         fail("graphs nested more than " + std::to_string(kMaxDepth) + " deep");
     graph.name = proto.name();
     graph.docString = proto.doc_string();
+    doc_->graphs[&graph] = const_cast<::onnx::GraphProto*>(&proto);
     for (const auto& t : proto.initializer())
         graph.addInitializer(importTensor(t));
     for (const auto& t : proto.sparse_initializer())
         graph.addInitializer(importSparse(t));
-    auto describe = [&graph](const ::onnx::ValueInfoProto& vi) {
+    auto describe = [&graph, this](const ::onnx::ValueInfoProto& vi) {
         Value* v = graph.value(vi.name());
+        doc_->valueInfos[&vi] = v;
         if (vi.has_type())
             v->type = valueType(vi.type());
         if (!vi.doc_string().empty())
@@ -213,6 +215,7 @@ void OnnxImporter::importGraph(const ::onnx::GraphProto& proto, Graph& graph, in
 void OnnxImporter::importNode(const ::onnx::NodeProto& proto, Graph& graph, int depth)
 {
     Node* node = graph.addNode(proto.op_type(), proto.name());
+    doc_->nodes[node] = const_cast<::onnx::NodeProto*>(&proto);
     node->domain = proto.domain();
     node->docString = proto.doc_string();
     for (const auto& name : proto.input())

@@ -9,7 +9,11 @@
 #include <google/protobuf/wire_format.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
+#include <random>
+#include <set>
 
 namespace nodus {
 
@@ -78,6 +82,72 @@ void clearData(::onnx::TensorProto& p)
     p.clear_data_location();
 }
 
+// External data goes to "<model>.data", or where that name is taken (saving
+// over a model whose data has it) to "<model>.nodus-XXXXXX.data": never into
+// a file the model on disk reads, so the data is committed first and the
+// model that names it second, and a crash between the two leaves the old
+// model with its old data.
+constexpr std::string_view kDataTag = ".nodus-";
+constexpr std::size_t kDataRandomChars = 6;
+
+bool isOwnDataName(const std::string& name, const std::string& model)
+{
+    if (name == model + ".data")
+        return true;
+    const std::string prefix = model + std::string(kDataTag);
+    if (name.size() != prefix.size() + kDataRandomChars + 5 || !name.starts_with(prefix) || !name.ends_with(".data"))
+        return false;
+    return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end() - 5, [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+    });
+}
+
+std::string freshDataLocation(const std::filesystem::path& path)
+{
+    static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const std::string model = path.filename().string();
+    std::string name = model + ".data";
+    std::random_device seed;
+    std::mt19937 random(seed());
+    std::error_code ec;
+    while (std::filesystem::exists(std::filesystem::symlink_status(path.parent_path() / name, ec))) {
+        name = model + std::string(kDataTag);
+        for (std::size_t k = 0; k < kDataRandomChars; ++k)
+            name += kChars[random() % (sizeof kChars - 1)];
+        name += ".data";
+    }
+    return name;
+}
+
+// After the model at `path` has been replaced: removes the files by this
+// writer's names for its external data that the new model does not read
+// (it reads `keep`, or none when empty): the data of the model it replaced,
+// and what interrupted saves left. Files the saved document still reads,
+// when it came from another model, are kept. Best effort: the save itself
+// has succeeded.
+void removeReplacedDataFiles(const std::filesystem::path& path, const std::string& keep, const OnnxDocument& doc)
+{
+    namespace fs = std::filesystem;
+    const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    const std::string model = path.filename().string();
+    std::error_code ec1, ec2, ec;
+    const bool inPlace = doc.file && !doc.file->isInMemory()
+        && fs::weakly_canonical(doc.file->path(), ec1) == fs::weakly_canonical(path, ec2) && !ec1 && !ec2;
+    std::set<fs::path> stillRead;
+    if (!inPlace)
+        for (const auto& entry : doc.tensors)
+            if (entry.second->data)
+                if (const FileRegion* r = entry.second->data->region())
+                    stillRead.insert(fs::weakly_canonical(r->file->path(), ec));
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code ignored;
+        if (name == keep || !isOwnDataName(name, model) || stillRead.count(fs::weakly_canonical(it->path(), ignored)))
+            continue;
+        fs::remove(it->path(), ignored);
+    }
+}
+
 } // namespace
 
 OnnxWriter::OnnxWriter(const Model& model, OnnxWriteOptions options)
@@ -89,14 +159,14 @@ OnnxWriter::OnnxWriter(const Model& model, OnnxWriteOptions options)
 void OnnxWriter::write(const std::filesystem::path& path)
 {
     try {
-        const std::string location = path.filename().string() + ".data";
+        const std::string location = freshDataLocation(path);
         std::optional<AtomicFile> dataFile;
         std::optional<OutputSink> dataSink;
         // Only open a data file when some tensor will go there.
         std::uint64_t inlineBytes = 0;
         bool anyExternal = false;
         for (const auto& [proto, tensor] : doc_.tensors) {
-            if (!tensor->data)
+            if (!tensor->data || doc_.detachedTensors.count(proto))
                 continue;
             inlineBytes += tensor->data->size();
             anyExternal |= proto->data_location() == ::onnx::TensorProto::EXTERNAL
@@ -126,6 +196,7 @@ void OnnxWriter::write(const std::filesystem::path& path)
             dataFile->commit();
         }
         modelFile.commit();
+        removeReplacedDataFiles(path, dataFile ? location : std::string(), doc_);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
@@ -152,6 +223,8 @@ void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink, boo
 
     for (const auto& entry : ordered) {
         const ::onnx::TensorProto* orig = entry.first;
+        if (doc_.detachedTensors.count(orig))
+            continue; // deleted by an edit: not in the file any more
         const std::shared_ptr<Tensor>& tensor = entry.second;
         Emission e;
         e.proto = orig;

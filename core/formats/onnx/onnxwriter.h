@@ -26,7 +26,8 @@ struct OnnxWriteOptions {
 // skeleton is serialized as it was read (unknown fields included); each
 // tensor's bytes come from its IR tensor, so unedited weights are copied
 // byte for byte from the source file in the kernel and edited ones are
-// written from memory. External data goes to "<file>.data" beside the model.
+// written from memory. External data goes to "<file>.data" beside the model
+// (or "<file>.nodus-XXXXXX.data" while that name is the data being replaced).
 class OnnxWriter {
 public:
     OnnxWriter(const Model& model, OnnxWriteOptions options = {});
