@@ -1,3 +1,4 @@
+#include "editablelabel.h"
 #include "findpanel.h"
 #include "histogramwidget.h"
 #include "nodepropertiespanel.h"
@@ -12,9 +13,12 @@
 
 #include "testsupport.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -302,6 +306,147 @@ private slots:
         QTest::qWait(50);
         QCOMPARE(ready.count(), 1);
         QCOMPARE(view.statistics().count, std::uint64_t(2));
+    }
+
+    void tensorEditRequests()
+    {
+        // [2,2,3]: the table shows slice [i,:,:]; flat index = i*6 + row*3 + column.
+        std::vector<float> values(12);
+        std::iota(values.begin(), values.end(), 0.0f);
+        auto tensor = floatTensor({ 2, 2, 3 }, values);
+        TensorView view;
+        view.resize(640, 480);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QSignalSpy shown(&view, &TensorView::tensorShown);
+        view.setTensor(tensor);
+        QCOMPARE(shown.count(), 1);
+        auto* model = view.tableModel();
+        // Not editable until the window says so.
+        QVERIFY(!view.isEditable());
+        QVERIFY(!(model->flags(model->index(0, 0)) & Qt::ItemIsEditable));
+        QCOMPARE(view.table()->editTriggers(), QAbstractItemView::NoEditTriggers);
+        QVERIFY(!view.action(TensorView::Action::Fill)->isEnabled());
+        QVERIFY(view.action(TensorView::Action::Export)->isEnabled());
+        view.setEditable(true, false);
+        QVERIFY(model->flags(model->index(0, 0)) & Qt::ItemIsEditable);
+        QVERIFY(view.action(TensorView::Action::Fill)->isEnabled());
+        QVERIFY(!view.action(TensorView::Action::Cast)->isEnabled());
+
+        view.findChild<QSpinBox*>("index0")->setValue(1);
+        QSignalSpy edits(&view, &TensorView::elementsEditRequested);
+        QSignalSpy problems(&view, &TensorView::editProblem);
+        // A cell edit asks; the tensor does not change by itself.
+        QVERIFY(!model->setData(model->index(1, 2), QStringLiteral(" 9.5 ")));
+        QCOMPARE(edits.count(), 1);
+        QCOMPARE(edits.at(0).at(0).value<ElementEdits>(), (ElementEdits { { 11, "9.5" } }));
+        QCOMPARE(model->cellText(1, 2), QStringLiteral("11"));
+        // The same text is no edit.
+        QVERIFY(!model->setData(model->index(1, 2), QStringLiteral("11")));
+        QCOMPARE(edits.count(), 1);
+
+        // Paste from the current cell: rows by newline, columns by tab.
+        view.table()->setCurrentIndex(model->index(0, 1));
+        QApplication::clipboard()->setText(QStringLiteral("a\tb\r\nc\td\r\n"));
+        view.paste();
+        QCOMPARE(edits.count(), 2);
+        QCOMPARE(edits.at(1).at(0).value<ElementEdits>(),
+            (ElementEdits { { 7, "a" }, { 8, "b" }, { 10, "c" }, { 11, "d" } }));
+        // One value into a selected block fills it.
+        view.table()->selectionModel()->select(
+            QItemSelection(model->index(0, 0), model->index(1, 1)), QItemSelectionModel::ClearAndSelect);
+        QApplication::clipboard()->setText(QStringLiteral("5"));
+        view.paste();
+        QCOMPARE(edits.at(2).at(0).value<ElementEdits>(),
+            (ElementEdits { { 6, "5" }, { 7, "5" }, { 9, "5" }, { 10, "5" } }));
+        // Three columns from column 1 do not fit: a problem, no request.
+        view.table()->clearSelection();
+        view.table()->setCurrentIndex(model->index(0, 1));
+        QApplication::clipboard()->setText(QStringLiteral("1 2 3"));
+        view.paste();
+        QCOMPARE(edits.count(), 3);
+        QCOMPARE(problems.count(), 1);
+        QVERIFY(problems.at(0).at(0).toString().contains("do not fit"));
+
+        // What Fill/Scale/Add cover: everything, or the slice shown.
+        QVERIFY(view.editScope().ranges.empty());
+        QCOMPARE(view.editScopeText(), QStringLiteral("the whole tensor"));
+        view.setSliceScope(true);
+        QCOMPARE(view.editScope().ranges,
+            (std::vector<std::pair<std::int64_t, std::int64_t>> { { 1, 2 }, { 0, 2 }, { 0, 3 } }));
+        QCOMPARE(view.editScopeText(), QStringLiteral("slice [1,:,:]"));
+
+        // After an edit is applied, refresh shows it and keeps the slice.
+        values[11] = 42.0f;
+        std::vector<std::byte> bytes(values.size() * sizeof(float));
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+        tensor->data = std::make_shared<OwnedTensorData>(std::move(bytes));
+        view.refresh();
+        QCOMPARE(view.findChild<QSpinBox*>("index0")->value(), 1);
+        QCOMPARE(model->cellText(1, 2), QStringLiteral("42"));
+        QVERIFY(view.isEditable());
+        QCOMPARE(shown.count(), 1);
+        QTRY_VERIFY(view.hasStatistics());
+        QCOMPARE(view.statistics().max, 42.0);
+
+        // A new tensor starts not editable.
+        view.setTensor(floatTensor({ 2 }, { 1, 2 }));
+        QVERIFY(!view.isEditable());
+    }
+
+    void editableLabel()
+    {
+        EditableLabel label;
+        label.setText(QStringLiteral("old"));
+        label.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&label));
+        QSignalSpy edited(&label, &EditableLabel::edited);
+        QTest::mouseDClick(label.label(), Qt::LeftButton);
+        QVERIFY(!label.isEditing());
+
+        label.setEditable(true);
+        QTest::mouseDClick(label.label(), Qt::LeftButton);
+        QVERIFY(label.isEditing());
+        QCOMPARE(label.editor()->text(), QStringLiteral("old"));
+        QTest::keyClick(label.editor(), Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(label.editor(), QStringLiteral("new"));
+        QTest::keyClick(label.editor(), Qt::Key_Escape);
+        QVERIFY(!label.isEditing());
+        QCOMPARE(edited.count(), 0);
+
+        // F2, type, Enter: asked for; the text changes only when set.
+        label.setFocus();
+        QTest::keyClick(&label, Qt::Key_F2);
+        QVERIFY(label.isEditing());
+        QTest::keyClick(label.editor(), Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(label.editor(), QStringLiteral("line one\\nline two"));
+        QTest::keyClick(label.editor(), Qt::Key_Return);
+        QVERIFY(!label.isEditing());
+        QTRY_COMPARE(edited.count(), 1);
+        QCOMPARE(edited.at(0).at(0).toString(), QStringLiteral("line one\nline two"));
+        QCOMPARE(label.text(), QStringLiteral("old"));
+        // Enter on an unchanged text asks nothing.
+        label.startEditing();
+        QTest::keyClick(label.editor(), Qt::Key_Return);
+        QTest::qWait(20);
+        QCOMPARE(edited.count(), 1);
+    }
+
+    void parseDims()
+    {
+        QString error;
+        auto dims = NodePropertiesPanel::parseDims(QStringLiteral("1,3,224,224"), &error);
+        QVERIFY(dims);
+        QCOMPARE(*dims, (std::vector<Dim> { Dim::known(1), Dim::known(3), Dim::known(224), Dim::known(224) }));
+        dims = NodePropertiesPanel::parseDims(QStringLiteral("[batch, 3, ?]"), &error);
+        QVERIFY(dims);
+        QCOMPARE(*dims, (std::vector<Dim> { Dim::symbolic("batch"), Dim::known(3), Dim {} }));
+        QVERIFY(NodePropertiesPanel::parseDims(QStringLiteral(""))->empty());
+        QVERIFY(!NodePropertiesPanel::parseDims(QStringLiteral("4,-3"), &error));
+        QVERIFY2(error.contains(QStringLiteral("'-3'")), qPrintable(error));
+        QVERIFY(!NodePropertiesPanel::parseDims(QStringLiteral("4,,3"), &error));
+        QVERIFY2(error.contains(QStringLiteral("empty")), qPrintable(error));
+        QVERIFY(!NodePropertiesPanel::parseDims(QStringLiteral("4 3"), &error));
     }
 
     void findPanel()

@@ -17,6 +17,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <unordered_map>
+
 namespace nodus {
 
 namespace {
@@ -29,8 +31,7 @@ QString qs(const std::string& s)
 }
 
 // The chain of (node, subgraph index) leading from `root` down to `target`.
-bool pathTo(const Graph& root, const Graph* target, const Model* model,
-            std::vector<std::pair<const Node*, int>>& path)
+bool pathTo(const Graph& root, const Graph* target, const Model* model, std::vector<std::pair<const Node*, int>>& path)
 {
     if (&root == target)
         return true;
@@ -110,6 +111,48 @@ void GraphView::setModel(std::shared_ptr<const Model> model)
     // One cache per model, on disk, keyed by the main graph's structure.
     cache_ = std::make_shared<LayoutCache>(LayoutCache::fileFor(stack_.front()->tree->graphHash()));
     relayout(std::nullopt, false);
+}
+
+void GraphView::refreshModel()
+{
+    if (!model_ || !model_->graph || stack_.empty()) {
+        setModel(model_);
+        return;
+    }
+    cancelLayout();
+    std::vector<std::unique_ptr<Level>> old = std::move(stack_);
+    stack_.clear();
+    for (std::size_t k = 0; k < old.size(); ++k) {
+        const Graph* graph = k == 0 ? model_->graph.get() : old[k]->graph;
+        std::vector<std::pair<const Node*, int>> path;
+        if (k > 0 && !pathTo(*model_->graph, graph, model_.get(), path))
+            break; // its node was deleted: show the graph around it
+        auto level = std::make_unique<Level>();
+        level->graph = graph;
+        level->label = old[k]->label;
+        level->tree = std::make_shared<GroupTree>(*graph);
+        level->expanded = SceneBuilder::initialExpansion(*level->tree);
+        // Group indices change with the graph; name scopes mostly do not.
+        std::unordered_map<std::string, bool> was;
+        const auto& oldGroups = old[k]->tree->groups();
+        for (std::size_t g = 0; g < oldGroups.size() && g < old[k]->expanded.size(); ++g)
+            was.emplace(oldGroups[g].path, old[k]->expanded[g]);
+        const auto& groups = level->tree->groups();
+        for (std::size_t g = 1; g < groups.size(); ++g)
+            if (const auto it = was.find(groups[g].path); it != was.end())
+                level->expanded[g] = it->second;
+        stack_.push_back(std::move(level));
+    }
+    const bool left = stack_.size() != old.size();
+    rebuildBreadcrumbs();
+    if (left)
+        emit graphEntered(stack_.back()->graph);
+    cache_ = std::make_shared<LayoutCache>(LayoutCache::fileFor(stack_.front()->tree->graphHash()));
+    if (selectedNode_ && !nodeById(selectedNode_)) {
+        selectedNode_ = 0;
+        emit selectionCleared();
+    }
+    relayout(std::nullopt, !left);
 }
 
 void GraphView::clear()
@@ -225,8 +268,8 @@ std::vector<std::pair<QString, const Graph*>> GraphView::subgraphsOf(const Node&
     for (const auto& a : node.attributes)
         for (std::size_t k = 0; k < a.graphs.size(); ++k)
             if (a.graphs[k])
-                out.emplace_back(a.graphs.size() > 1 ? qs(a.name) + QStringLiteral("[%1]").arg(k) : qs(a.name),
-                                 a.graphs[k].get());
+                out.emplace_back(
+                    a.graphs.size() > 1 ? qs(a.name) + QStringLiteral("[%1]").arg(k) : qs(a.name), a.graphs[k].get());
     if (model)
         for (const auto& f : model->functions)
             if (f.graph && f.name == node.opType && f.domain == node.domain)
@@ -243,7 +286,8 @@ bool GraphView::enterSubgraph(const Node* node, int index)
         return false;
     cancelLayout();
     const QString nodeLabel = node->name.empty() ? qs(node->opType) : qs(node->name);
-    pushLevel(subs[static_cast<std::size_t>(index)].second, nodeLabel + QStringLiteral(" \u25b8 ") + subs[static_cast<std::size_t>(index)].first);
+    pushLevel(subs[static_cast<std::size_t>(index)].second,
+        nodeLabel + QStringLiteral(" \u25b8 ") + subs[static_cast<std::size_t>(index)].first);
     selectedNode_ = 0;
     relayout(std::nullopt, false);
     return true;
@@ -274,7 +318,8 @@ void GraphView::revealNode(const Graph* graph, Id nodeId)
         return;
     bool sameChain = stack_.size() == path.size() + 1;
     for (std::size_t k = 0; sameChain && k < path.size(); ++k)
-        sameChain = stack_[k + 1]->graph == GraphView::subgraphsOf(*path[k].first, model_.get())[static_cast<std::size_t>(path[k].second)].second;
+        sameChain = stack_[k + 1]->graph
+            == GraphView::subgraphsOf(*path[k].first, model_.get())[static_cast<std::size_t>(path[k].second)].second;
     if (!sameChain) {
         cancelLayout();
         stack_.resize(1);
@@ -282,7 +327,7 @@ void GraphView::revealNode(const Graph* graph, Id nodeId)
             const auto subs = subgraphsOf(*node, model_.get());
             const QString nodeLabel = node->name.empty() ? qs(node->opType) : qs(node->name);
             pushLevel(subs[static_cast<std::size_t>(index)].second,
-                      nodeLabel + QStringLiteral(" \u25b8 ") + subs[static_cast<std::size_t>(index)].first);
+                nodeLabel + QStringLiteral(" \u25b8 ") + subs[static_cast<std::size_t>(index)].first);
         }
     }
     auto& level = *stack_.back();
@@ -547,14 +592,15 @@ void GraphView::onItemDoubleClicked(int index)
     if (item.kind != Scene::ItemKind::Operation || !item.hasSubgraphs)
         return;
     const Node* node = nodeById(item.nodeId);
-    const auto subs = node ? subgraphsOf(*node, model_.get()) : decltype(subgraphsOf(*node)){};
+    const auto subs = node ? subgraphsOf(*node, model_.get()) : decltype(subgraphsOf(*node)) {};
     if (subs.size() == 1) {
         enterSubgraph(node, 0);
         return;
     }
     QMenu menu(this);
     for (std::size_t k = 0; k < subs.size(); ++k)
-        menu.addAction(tr("Enter %1").arg(subs[k].first), this, [this, node, k] { enterSubgraph(node, static_cast<int>(k)); });
+        menu.addAction(
+            tr("Enter %1").arg(subs[k].first), this, [this, node, k] { enterSubgraph(node, static_cast<int>(k)); });
     menu.exec(QCursor::pos());
 }
 
@@ -581,7 +627,7 @@ int GraphView::frameAt(QPointF widgetPoint) const
     int best = -1, depth = -1;
     for (std::size_t k = 0; k < scene->frames.size(); ++k) {
         const auto& f = scene->frames[k];
-        if (f.rect.contains({p.x(), p.y()}) && f.depth > depth) {
+        if (f.rect.contains({ p.x(), p.y() }) && f.depth > depth) {
             best = static_cast<int>(k);
             depth = f.depth;
         }
@@ -615,13 +661,14 @@ void GraphView::showContextMenu(const QPoint& pos)
     if (index >= 0) {
         const auto& item = scene->items[static_cast<std::size_t>(index)];
         if (item.kind == Scene::ItemKind::CollapsedGroup)
-            menu.addAction(tr("Expand %1").arg(qs(item.title)), this, [this, g = item.group] { setGroupExpanded(g, true); });
+            menu.addAction(
+                tr("Expand %1").arg(qs(item.title)), this, [this, g = item.group] { setGroupExpanded(g, true); });
         if (item.kind == Scene::ItemKind::Operation)
             if (const Node* node = nodeById(item.nodeId)) {
                 const auto subs = subgraphsOf(*node, model_.get());
                 for (std::size_t k = 0; k < subs.size(); ++k)
                     menu.addAction(tr("Enter %1").arg(subs[k].first), this,
-                                   [this, node, k] { enterSubgraph(node, static_cast<int>(k)); });
+                        [this, node, k] { enterSubgraph(node, static_cast<int>(k)); });
             }
     }
     const int frame = frameAt(pos);

@@ -38,6 +38,12 @@ public:
     ~GraphView() override;
 
     void setModel(std::shared_ptr<const Model> model);
+    // Shows the model again after an edit changed its graphs (names,
+    // attributes, shapes, deleted nodes), keeping what can be kept: the
+    // entered subgraph while it still exists, the open groups (by name
+    // scope), the view, and the selected node while it exists (otherwise
+    // selectionCleared()).
+    void refreshModel();
     void clear();
     std::shared_ptr<const Model> model() const { return model_; }
 
@@ -89,8 +95,8 @@ private:
     struct Level;
     struct Anchor {
         int group = -1;
-        bool toFrame = true;  // expanding: anchor the new frame; collapsing: the new box
-        QPointF widgetPoint;  // where the anchored point was on screen
+        bool toFrame = true; // expanding: anchor the new frame; collapsing: the new box
+        QPointF widgetPoint; // where the anchored point was on screen
     };
 
     void pushLevel(const Graph* graph, const QString& label);

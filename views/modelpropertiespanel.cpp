@@ -1,12 +1,17 @@
 #include "modelpropertiespanel.h"
 
+#include "editablelabel.h"
+
+#include "edit/commands.h"
 #include "formats/formatregistry.h"
 #include "ir/model.h"
 #include "ir/modelsummary.h"
 
+#include <QContextMenuEvent>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
 #include <QVBoxLayout>
 
 namespace nodus {
@@ -40,7 +45,60 @@ void ModelPropertiesPanel::clear()
 {
     while (form_->rowCount() > 0)
         form_->removeRow(0);
+    model_.reset();
     placeholder_->show();
+}
+
+void ModelPropertiesPanel::setEditable(bool editable)
+{
+    editable_ = editable;
+    for (auto* field : findChildren<EditableLabel*>())
+        field->setEditable(editable);
+}
+
+EditableLabel* ModelPropertiesPanel::addEditableRow(const QString& label, const QString& field, const QString& text)
+{
+    auto* value = new EditableLabel;
+    value->setObjectName(field);
+    value->setText(text);
+    value->setWordWrap(true);
+    value->setEditable(editable_);
+    form_->addRow(label + QLatin1Char(':'), value);
+    return value;
+}
+
+EditableLabel* ModelPropertiesPanel::editableField(const QString& field) const
+{
+    return findChild<EditableLabel*>(field);
+}
+
+void ModelPropertiesPanel::removeMetadata(const QString& key)
+{
+    if (!model_)
+        return;
+    ModelProperties p;
+    p.metadata = model_->metadata;
+    std::erase_if(*p.metadata, [&](const auto& kv) { return kv.first == key.toStdString(); });
+    emit propertiesEditRequested(p);
+}
+
+void ModelPropertiesPanel::contextMenuEvent(QContextMenuEvent* event)
+{
+    if (!model_ || !editable_)
+        return;
+    QMenu menu(this);
+    // The metadata row under the pointer, if any.
+    for (QWidget* w = childAt(event->pos()); w && w != this; w = w->parentWidget()) {
+        if (auto* field = qobject_cast<EditableLabel*>(w)) {
+            if (field->objectName().startsWith(QLatin1String("metadata:"))) {
+                const QString key = field->objectName().mid(9);
+                menu.addAction(tr("Remove Property '%1'").arg(key), this, [this, key] { removeMetadata(key); });
+            }
+            break;
+        }
+    }
+    menu.addAction(tr("Add Metadata Property…"), this, &ModelPropertiesPanel::metadataAddRequested);
+    menu.exec(event->globalPos());
 }
 
 void ModelPropertiesPanel::addRow(const QString& field, const QString& text)
@@ -58,6 +116,7 @@ void ModelPropertiesPanel::showModel(const std::shared_ptr<const Model>& model)
     clear();
     if (!model)
         return;
+    model_ = model;
     placeholder_->hide();
 
     const ModelSummary s = ModelSummary::of(*model);
@@ -66,10 +125,19 @@ void ModelPropertiesPanel::showModel(const std::shared_ptr<const Model>& model)
 
     addRow(tr("File"), qs(model->sourcePath.filename().string()));
     addRow(tr("Format"), format ? qs(std::string(format->displayName())) : qs(s.format));
-    QString producer = qs(s.producer);
-    if (!s.producerVersion.empty())
-        producer += QLatin1Char(' ') + qs(s.producerVersion);
-    addRow(tr("Producer"), producer.isEmpty() ? tr("(not recorded)") : producer);
+    const auto edit = [this](ModelProperties p) { emit propertiesEditRequested(p); };
+    connect(addEditableRow(tr("Producer"), QStringLiteral("Producer"), qs(model->producerName)), &EditableLabel::edited,
+        this, [edit](const QString& text) {
+            ModelProperties p;
+            p.producerName = text.toStdString();
+            edit(p);
+        });
+    connect(addEditableRow(tr("Producer version"), QStringLiteral("Producer version"), qs(model->producerVersion)),
+        &EditableLabel::edited, this, [edit](const QString& text) {
+            ModelProperties p;
+            p.producerVersion = text.toStdString();
+            edit(p);
+        });
     addRow(tr("IR version"), s.irVersion ? QString::number(s.irVersion) : tr("(not recorded)"));
     QStringList opsets;
     for (const auto& [domain, version] : s.opsets)
@@ -89,10 +157,31 @@ void ModelPropertiesPanel::showModel(const std::shared_ptr<const Model>& model)
     for (const auto& op : s.opTypes)
         ops << qs(op);
     addRow(tr("Op types"), tr("%1: %2").arg(ops.size()).arg(ops.join(QStringLiteral(", "))));
+
+    connect(addEditableRow(tr("Doc string"), QStringLiteral("Doc string"), qs(model->docString)),
+        &EditableLabel::edited, this, [edit](const QString& text) {
+            ModelProperties p;
+            p.docString = text.toStdString();
+            edit(p);
+        });
+    for (std::size_t k = 0; k < model->metadata.size(); ++k) {
+        const auto& [key, value] = model->metadata[k];
+        connect(addEditableRow(qs(key), QStringLiteral("metadata:") + qs(key), qs(value)), &EditableLabel::edited, this,
+            [this, edit, k](const QString& text) {
+                if (!model_ || k >= model_->metadata.size())
+                    return;
+                ModelProperties p;
+                p.metadata = model_->metadata;
+                (*p.metadata)[k].second = text.toStdString();
+                edit(p);
+            });
+    }
 }
 
 QString ModelPropertiesPanel::fieldText(const QString& field) const
 {
+    if (const auto* editable = editableField(field))
+        return editable->text();
     const auto* label = findChild<QLabel*>(field);
     return label ? label->text() : QString();
 }

@@ -1,5 +1,7 @@
 #include "nodepropertiespanel.h"
 
+#include "editablelabel.h"
+
 #include "ir/graph.h"
 #include "ir/node.h"
 #include "ir/opmetadata.h"
@@ -10,7 +12,11 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QRegularExpression>
 #include <QScrollArea>
+#include <QStyledItemDelegate>
 #include <QTableWidget>
 #include <QTextBrowser>
 #include <QTextDocument>
@@ -22,6 +28,52 @@
 namespace nodus {
 
 namespace {
+
+// Starts editors from EditTextRole and hands what was typed to `commit`
+// instead of writing it into the table: the table changes when the edit has
+// been applied to the model and the panel is shown again.
+class CellEditDelegate : public QStyledItemDelegate {
+public:
+    CellEditDelegate(std::function<void(const QModelIndex&, const QString&)> commit, QObject* parent)
+        : QStyledItemDelegate(parent)
+        , commit_(std::move(commit))
+    {
+    }
+
+    void setEditorData(QWidget* editor, const QModelIndex& index) const override
+    {
+        auto* line = qobject_cast<QLineEdit*>(editor);
+        const QVariant full = index.data(NodePropertiesPanel::EditTextRole);
+        if (line && full.isValid())
+            line->setText(full.toString());
+        else
+            QStyledItemDelegate::setEditorData(editor, index);
+    }
+
+    void setModelData(QWidget* editor, QAbstractItemModel*, const QModelIndex& index) const override
+    {
+        if (auto* line = qobject_cast<QLineEdit*>(editor))
+            commit_(index, line->text());
+    }
+
+private:
+    std::function<void(const QModelIndex&, const QString&)> commit_;
+};
+
+bool isTextAttribute(AttributeType type)
+{
+    switch (type) {
+    case AttributeType::Float:
+    case AttributeType::Int:
+    case AttributeType::String:
+    case AttributeType::Floats:
+    case AttributeType::Ints:
+    case AttributeType::Strings:
+        return true;
+    default:
+        return false;
+    }
+}
 
 QString qs(const std::string& s)
 {
@@ -134,8 +186,11 @@ NodePropertiesPanel::NodePropertiesPanel(QWidget* parent)
     : QWidget(parent)
     , placeholder_(new QLabel(tr("Select a node or an edge to see its properties"), this))
     , content_(new QWidget)
-    , title_(new QLabel(content_))
+    , title_(new EditableLabel(content_))
+    , name_(new EditableLabel(content_))
     , subtitle_(new QLabel(content_))
+    , shapeRow_(new QWidget(content_))
+    , shape_(new EditableLabel(shapeRow_))
     , docsToggle_(new QToolButton(content_))
     , docs_(new QTextBrowser(content_))
     , attributesSection_(new QWidget(content_))
@@ -155,8 +210,27 @@ NodePropertiesPanel::NodePropertiesPanel(QWidget* parent)
     big.setPointSizeF(big.pointSizeF() * 1.6);
     big.setBold(true);
     title_->setFont(big);
-    title_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     title_->setWordWrap(true);
+    name_->setObjectName(QStringLiteral("nodeName"));
+    name_->setWordWrap(true);
+    shape_->setObjectName(QStringLiteral("inputShape"));
+    auto* shapeLayout = new QHBoxLayout(shapeRow_);
+    shapeLayout->setContentsMargins(0, 0, 0, 0);
+    shapeLayout->addWidget(new QLabel(tr("Shape:"), shapeRow_));
+    shapeLayout->addWidget(shape_, 1);
+    shapeRow_->hide();
+    connect(title_, &EditableLabel::edited, this, [this](const QString& text) {
+        if (!node_ && shownValue_)
+            emit renameValueRequested(valueName_, text);
+    });
+    connect(name_, &EditableLabel::edited, this, [this](const QString& text) {
+        if (node_)
+            emit renameNodeRequested(QString::fromStdString(node_->name), text);
+    });
+    connect(shape_, &EditableLabel::edited, this, [this](const QString& text) {
+        if (!node_ && shownValue_)
+            emit inputShapeEditRequested(valueName_, text);
+    });
     subtitle_->setObjectName(QStringLiteral("subtitle"));
     subtitle_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     subtitle_->setWordWrap(true);
@@ -191,7 +265,9 @@ NodePropertiesPanel::NodePropertiesPanel(QWidget* parent)
 
     auto* layout = new QVBoxLayout(content_);
     layout->addWidget(title_);
+    layout->addWidget(name_);
     layout->addWidget(subtitle_);
+    layout->addWidget(shapeRow_);
     layout->addWidget(docsToggle_);
     layout->addWidget(docs_);
     layout->addSpacing(4);
@@ -220,7 +296,195 @@ NodePropertiesPanel::NodePropertiesPanel(QWidget* parent)
     connect(inputs_, &QTableWidget::cellClicked, this, [this](int row) { activate(inputs_, row); });
     connect(outputs_, &QTableWidget::cellClicked, this, [this](int row) { activate(outputs_, row); });
 
+    for (QTableWidget* table : { attributes_, inputs_, outputs_ }) {
+        // Queued: applying the edit refills this table, which must not
+        // happen while the table is still closing the editor.
+        table->setItemDelegate(new CellEditDelegate(
+            [this, table](const QModelIndex& index, const QString& text) {
+                QMetaObject::invokeMethod(
+                    this, [this, table, row = index.row(), text] { onCellEdited(table, row, text); },
+                    Qt::QueuedConnection);
+            },
+            table));
+        table->setContextMenuPolicy(Qt::CustomContextMenu);
+    }
+    connect(attributes_, &QWidget::customContextMenuRequested, this, &NodePropertiesPanel::showAttributeMenu);
+    connect(
+        inputs_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) { showPortMenu(inputs_, pos); });
+    connect(outputs_, &QWidget::customContextMenuRequested, this,
+        [this](const QPoint& pos) { showPortMenu(outputs_, pos); });
+
     clear();
+}
+
+Id NodePropertiesPanel::shownNode() const
+{
+    return node_ ? node_->id() : 0;
+}
+
+void NodePropertiesPanel::setEditing(const Editing& editing)
+{
+    editing_ = editing;
+    updateEditability();
+}
+
+bool NodePropertiesPanel::canEditAttributes() const
+{
+    return node_ && editing_.attributes && node_->graph() == editing_.graph && !node_->name.empty();
+}
+
+bool NodePropertiesPanel::isEditableAttributeRow(int row) const
+{
+    if (!canEditAttributes() || row < 0 || row >= attributes_->rowCount() || !attributes_->item(row, 0))
+        return false;
+    const std::string name = attributes_->item(row, 0)->text().toStdString();
+    if (const Attribute* a = node_->attribute(name))
+        return isTextAttribute(a->type);
+    const OpAttributeInfo* info = op_ ? op_->attribute(name) : nullptr;
+    return info && isTextAttribute(info->type);
+}
+
+bool NodePropertiesPanel::isEditableValueRow(QTableWidget* table, int row) const
+{
+    const auto& names = table == inputs_ ? inputNames_ : outputNames_;
+    return node_ && editing_.names && node_->graph() == editing_.graph && (table == inputs_ || table == outputs_)
+        && row >= 0 && std::size_t(row) < names.size() && !names[std::size_t(row)].isEmpty();
+}
+
+void NodePropertiesPanel::updateEditability()
+{
+    const auto triggers = QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed;
+    attributes_->setEditTriggers(canEditAttributes() ? triggers : QAbstractItemView::NoEditTriggers);
+    for (int r = 0; r < attributes_->rowCount(); ++r) {
+        const bool editable = isEditableAttributeRow(r);
+        for (int c = 0; c < attributes_->columnCount(); ++c)
+            if (QTableWidgetItem* item = attributes_->item(r, c))
+                item->setFlags(
+                    c == 1 && editable ? item->flags() | Qt::ItemIsEditable : item->flags() & ~Qt::ItemIsEditable);
+    }
+    // A click on a port goes to its value, so only F2 (or the context
+    // menu) edits a port's value name.
+    for (QTableWidget* table : { inputs_, outputs_ }) {
+        table->setEditTriggers(
+            node_ && editing_.names ? QAbstractItemView::EditKeyPressed : QAbstractItemView::NoEditTriggers);
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const bool editable = isEditableValueRow(table, r);
+            for (int c = 0; c < table->columnCount(); ++c)
+                if (QTableWidgetItem* item = table->item(r, c))
+                    item->setFlags(
+                        c == 1 && editable ? item->flags() | Qt::ItemIsEditable : item->flags() & ~Qt::ItemIsEditable);
+        }
+    }
+    const bool mainGraph = shownGraph_ && shownGraph_ == editing_.graph;
+    name_->setEditable(node_ && mainGraph && editing_.names && !node_->name.empty());
+    title_->setEditable(!node_ && shownValue_ && mainGraph && editing_.names && !valueName_.isEmpty());
+    shape_->setEditable(!node_ && shownValue_ && mainGraph && editing_.inputShapes && valueIsInput_);
+}
+
+bool NodePropertiesPanel::editAttribute(const QString& name)
+{
+    for (int r = 0; r < attributes_->rowCount(); ++r)
+        if (attributes_->item(r, 0) && attributes_->item(r, 0)->text() == name) {
+            if (!isEditableAttributeRow(r))
+                return false;
+            attributes_->setCurrentCell(r, 1);
+            attributes_->editItem(attributes_->item(r, 1));
+            return true;
+        }
+    return false;
+}
+
+void NodePropertiesPanel::onCellEdited(QTableWidget* table, int row, const QString& text)
+{
+    if (!node_)
+        return;
+    const QString nodeName = QString::fromStdString(node_->name);
+    if (table == attributes_) {
+        if (!isEditableAttributeRow(row))
+            return;
+        const QTableWidgetItem* value = attributes_->item(row, 1);
+        const bool isSet = node_->attribute(attributes_->item(row, 0)->text().toStdString()) != nullptr;
+        if (isSet && value && text == value->data(EditTextRole).toString())
+            return;
+        emit attributeEditRequested(nodeName, attributes_->item(row, 0)->text(), text.trimmed());
+        return;
+    }
+    if (!isEditableValueRow(table, row))
+        return;
+    const QString& from = (table == inputs_ ? inputNames_ : outputNames_)[std::size_t(row)];
+    if (text.trimmed() != from)
+        emit renameValueRequested(from, text.trimmed());
+}
+
+void NodePropertiesPanel::showAttributeMenu(const QPoint& pos)
+{
+    if (!canEditAttributes())
+        return;
+    const int row = attributes_->rowAt(pos.y());
+    QMenu menu(this);
+    if (isEditableAttributeRow(row))
+        menu.addAction(tr("Edit Value"), this, [this, row] {
+            attributes_->setCurrentCell(row, 1);
+            attributes_->editItem(attributes_->item(row, 1));
+        });
+    if (row >= 0 && attributes_->item(row, 0)) {
+        const QString name = attributes_->item(row, 0)->text();
+        if (node_->attribute(name.toStdString()))
+            menu.addAction(tr("Remove Attribute '%1'").arg(name), this,
+                [this, name] { emit attributeRemoveRequested(QString::fromStdString(node_->name), name); });
+    }
+    if (!menu.isEmpty())
+        menu.addSeparator();
+    menu.addAction(
+        tr("Add Attribute…"), this, [this] { emit attributeAddRequested(QString::fromStdString(node_->name)); });
+    menu.exec(attributes_->viewport()->mapToGlobal(pos));
+}
+
+void NodePropertiesPanel::showPortMenu(QTableWidget* table, const QPoint& pos)
+{
+    const int row = table->rowAt(pos.y());
+    if (!isEditableValueRow(table, row))
+        return;
+    QMenu menu(this);
+    menu.addAction(tr("Rename Value '%1'").arg((table == inputs_ ? inputNames_ : outputNames_)[std::size_t(row)]), this,
+        [table, row] {
+            table->setCurrentCell(row, 1);
+            table->editItem(table->item(row, 1));
+        });
+    menu.exec(table->viewport()->mapToGlobal(pos));
+}
+
+std::optional<std::vector<Dim>> NodePropertiesPanel::parseDims(const QString& text, QString* error)
+{
+    QString body = text.trimmed();
+    if (body.startsWith(QLatin1Char('[')) && body.endsWith(QLatin1Char(']')))
+        body = body.mid(1, body.size() - 2);
+    else if (body.startsWith(QLatin1Char('(')) && body.endsWith(QLatin1Char(')')))
+        body = body.mid(1, body.size() - 2);
+    std::vector<Dim> dims;
+    if (body.trimmed().isEmpty())
+        return dims; // a scalar
+    static const QRegularExpression symbol(QStringLiteral("^[A-Za-z_][A-Za-z0-9_./:-]*$"));
+    const QStringList parts = body.split(QLatin1Char(','));
+    for (qsizetype k = 0; k < parts.size(); ++k) {
+        const QString part = parts[k].trimmed();
+        bool ok = false;
+        const qlonglong n = part.toLongLong(&ok);
+        if (ok && n >= 0) {
+            dims.push_back(Dim::known(n));
+        } else if (part == QLatin1String("?")) {
+            dims.push_back(Dim {});
+        } else if (!ok && symbol.match(part).hasMatch()) {
+            dims.push_back(Dim::symbolic(part.toStdString()));
+        } else {
+            if (error)
+                *error = part.isEmpty()
+                    ? tr("dimension %1 of '%2' is empty (use ? for an unknown size)").arg(k).arg(text)
+                    : tr("dimension %1 of '%2', '%3', is not a size, a name or ?").arg(k).arg(text, part);
+            return std::nullopt;
+        }
+    }
+    return dims;
 }
 
 void NodePropertiesPanel::showContent(bool show)
@@ -233,6 +497,14 @@ void NodePropertiesPanel::clear()
 {
     node_ = nullptr;
     op_ = nullptr;
+    shownValue_ = 0;
+    shownGraph_ = nullptr;
+    valueName_.clear();
+    valueIsInput_ = false;
+    inputNames_.clear();
+    outputNames_.clear();
+    shapeRow_->hide();
+    updateEditability();
     attributes_->setRowCount(0);
     inputs_->setRowCount(0);
     outputs_->setRowCount(0);
@@ -294,11 +566,17 @@ void NodePropertiesPanel::setNode(const Node* node, std::int64_t opsetVersion)
         return;
     }
     node_ = node;
+    shownValue_ = 0;
+    shownGraph_ = node->graph();
+    valueName_.clear();
+    valueIsInput_ = false;
     op_ = metadata_->find(node->domain, node->opType, opsetVersion);
 
     title_->setText(qs(node->opType));
+    name_->setText(node->name.empty() ? tr("unnamed node") : qs(node->name));
+    name_->show();
+    shapeRow_->hide();
     QStringList facts;
-    facts << (node->name.empty() ? tr("unnamed node") : qs(node->name));
     QString domain = node->domain.empty() ? QStringLiteral("ai.onnx") : qs(node->domain);
     if (op_)
         domain += tr(", version %1").arg(op_->sinceVersion);
@@ -332,6 +610,7 @@ void NodePropertiesPanel::setNode(const Node* node, std::int64_t opsetVersion)
     outputs_->setHorizontalHeaderLabels({ tr("Port"), tr("Value"), tr("Type") });
     fillPorts(inputs_, node->inputs(), true);
     fillPorts(outputs_, node->outputs(), false);
+    updateEditability();
     showContent(true);
 }
 
@@ -344,7 +623,7 @@ void NodePropertiesPanel::fillAttributes()
     const QColor grey = palette().color(QPalette::Disabled, QPalette::Text);
 
     const auto addRow = [&](const QString& name, const QString& value, const QString& type, const QString& tip,
-                            bool isDefault, Target target) {
+                            bool isDefault, Target target, const QString& editText) {
         const int row = attributes_->rowCount();
         attributes_->insertRow(row);
         const QString cells[] = { name, value, type };
@@ -358,6 +637,7 @@ void NodePropertiesPanel::fillAttributes()
             attributes_->setItem(row, c, item);
         }
         attributes_->item(row, 1)->setToolTip(value);
+        attributes_->item(row, 1)->setData(EditTextRole, editText);
         if (target.kind == Target::ToTensor)
             attributes_->item(row, 1)->setForeground(palette().color(QPalette::Link));
         attributeTargets_.push_back(std::move(target));
@@ -381,7 +661,8 @@ void NodePropertiesPanel::fillAttributes()
         }
         QString value = qs(text);
         addRow(qs(attr.name), value, qs(std::string(attributeTypeName(attr.type))),
-            info ? markdownTip(info->description) : QString(), isDefault, std::move(target));
+            info ? markdownTip(info->description) : QString(), isDefault, std::move(target),
+            qs(attr.valueText(std::size_t(-1))));
         // The table elides; the tooltip holds the long form of long lists.
         if (value.endsWith(QLatin1String(" items)]")))
             attributes_->item(attributes_->rowCount() - 1, 1)->setToolTip(qs(attr.valueText(4096)));
@@ -397,13 +678,14 @@ void NodePropertiesPanel::fillAttributes()
             const QString value = info.hasDefault ? qs(info.defaultText)
                                                   : (info.required ? tr("(required, not set)") : tr("(not set)"));
             addRow(qs(info.name), value, qs(std::string(attributeTypeName(info.type))), markdownTip(info.description),
-                true, {});
+                true, {}, info.hasDefault ? qs(info.defaultText) : QString());
         }
     }
     showDefaults_->setText(
         all || (hidden + unset) == 0 ? tr("Show defaults") : tr("Show defaults (%1 more)").arg(hidden + unset));
-    attributes_->setVisible(attributes_->rowCount() > 0);
+    attributes_->setVisible(attributes_->rowCount() > 0 || canEditAttributes());
     fitHeight(attributes_);
+    updateEditability();
 }
 
 void NodePropertiesPanel::addPortRow(QTableWidget* table, const QString& port, const QString& name, const QString& type,
@@ -429,6 +711,10 @@ void NodePropertiesPanel::fillPorts(QTableWidget* table, const std::vector<Value
 {
     table->setRowCount(0);
     (table == inputs_ ? inputTargets_ : outputTargets_).clear();
+    auto& names = table == inputs_ ? inputNames_ : outputNames_;
+    names.clear();
+    for (const Value* v : values)
+        names.push_back(v ? qs(v->name()) : QString());
     for (std::size_t k = 0; k < values.size(); ++k) {
         const Value* v = values[k];
         const OpPortInfo* info = portInfo(op_, inputs, k);
@@ -467,10 +753,24 @@ void NodePropertiesPanel::showValue(const Value* value)
     }
     node_ = nullptr;
     op_ = nullptr;
+    shownValue_ = value->id();
+    shownGraph_ = value->graph();
+    valueName_ = qs(value->name());
+    inputNames_.clear();
+    outputNames_.clear();
     title_->setText(value->name().empty() ? tr("(unnamed value)") : qs(value->name()));
+    name_->hide();
     QStringList facts;
     facts << valueTypeText(*value);
     const Graph* graph = value->graph();
+    valueIsInput_ = graph && graph->isInput(value) && !value->initializer;
+    shapeRow_->setVisible(valueIsInput_ && value->type.kind == ValueType::Kind::Tensor);
+    if (valueIsInput_) {
+        QStringList dims;
+        for (const Dim& d : value->type.shape.dims)
+            dims << qs(d.toString());
+        shape_->setText(value->type.shape.rankKnown || !dims.isEmpty() ? dims.join(QLatin1Char(',')) : tr("?"));
+    }
     if (graph && graph->isInput(value))
         facts << tr("graph input");
     if (graph && graph->isOutput(value))
@@ -531,6 +831,7 @@ void NodePropertiesPanel::showValue(const Value* value)
         addPortRow(outputs_, tr("(unused)"), QString(), QString(), QString(), {});
     fitHeight(inputs_);
     fitHeight(outputs_);
+    updateEditability();
     showContent(true);
 }
 

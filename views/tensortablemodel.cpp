@@ -57,44 +57,81 @@ void TensorTableModel::setTensor(std::shared_ptr<const Tensor> tensor)
 {
     beginResetModel();
     tensor_ = std::move(tensor);
+    firstRow_ = 0;
+    firstColumn_ = 0;
+    leading_.assign(leadingDims(), 0);
+    readData();
+    updateExtent();
+    endResetModel();
+}
+
+void TensorTableModel::refresh()
+{
+    if (!tensor_)
+        return;
+    if (tensor_->dataType != shownType_ || tensor_->dims != shownDims_) {
+        setTensor(tensor_);
+        return;
+    }
+    const bool hadError = !error_.isEmpty();
+    readData();
+    if (hadError || !error_.isEmpty()) {
+        beginResetModel();
+        updateExtent();
+        endResetModel();
+        return;
+    }
+    if (rowCount() > 0 && columnCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+}
+
+void TensorTableModel::readData()
+{
     error_.clear();
     bytes_ = {};
     data_.reset();
     sparseIndex_.clear();
-    firstRow_ = 0;
-    firstColumn_ = 0;
-    leading_.assign(leadingDims(), 0);
-    if (tensor_) {
-        try {
-            const Tensor& stored = storedPart(*tensor_);
-            const auto count = stored.elementCount();
-            if (!count)
-                throw Error("the shape is invalid or too large");
-            if (stored.dataType == DataType::String) {
-                if (stored.strings.size() < *count)
-                    throw Error("it holds " + std::to_string(stored.strings.size()) + " strings but its shape needs "
-                        + std::to_string(*count));
-            } else if (*count > 0) {
-                if (!stored.data)
-                    throw Error("its values are not loaded");
-                const auto needed = storageBytes(stored.dataType, *count);
-                if (!needed)
-                    throw Error("element type " + std::string(dataTypeName(stored.dataType)) + " cannot be shown");
-                data_ = stored.data;
-                bytes_ = data_->bytes();
-                if (bytes_.size() < *needed)
-                    throw Error("it holds " + std::to_string(bytes_.size()) + " bytes but its shape needs "
-                        + std::to_string(*needed));
-            }
-            if (tensor_->isSparse())
-                prepareSparse();
-        } catch (const std::exception& e) {
-            error_ = tr("Cannot show the values: %1").arg(QString::fromUtf8(e.what()));
-            bytes_ = {};
+    shownType_ = tensor_ ? tensor_->dataType : DataType::Undefined;
+    shownDims_ = tensor_ ? tensor_->dims : std::vector<std::int64_t> {};
+    if (!tensor_)
+        return;
+    try {
+        const Tensor& stored = storedPart(*tensor_);
+        const auto count = stored.elementCount();
+        if (!count)
+            throw Error("the shape is invalid or too large");
+        if (stored.dataType == DataType::String) {
+            if (stored.strings.size() < *count)
+                throw Error("it holds " + std::to_string(stored.strings.size()) + " strings but its shape needs "
+                    + std::to_string(*count));
+        } else if (*count > 0) {
+            if (!stored.data)
+                throw Error("its values are not loaded");
+            const auto needed = storageBytes(stored.dataType, *count);
+            if (!needed)
+                throw Error("element type " + std::string(dataTypeName(stored.dataType)) + " cannot be shown");
+            data_ = stored.data;
+            bytes_ = data_->bytes();
+            if (bytes_.size() < *needed)
+                throw Error("it holds " + std::to_string(bytes_.size()) + " bytes but its shape needs "
+                    + std::to_string(*needed));
         }
+        if (tensor_->isSparse())
+            prepareSparse();
+    } catch (const std::exception& e) {
+        error_ = tr("Cannot show the values: %1").arg(QString::fromUtf8(e.what()));
+        bytes_ = {};
     }
-    updateExtent();
-    endResetModel();
+}
+
+void TensorTableModel::setEditable(bool editable)
+{
+    editable_ = editable;
+}
+
+bool TensorTableModel::isEditable() const
+{
+    return editable_ && tensor_ && !tensor_->isSparse() && error_.isEmpty();
 }
 
 void TensorTableModel::prepareSparse()
@@ -244,6 +281,7 @@ QVariant TensorTableModel::data(const QModelIndex& index, int role) const
         return {};
     switch (role) {
     case Qt::DisplayRole:
+    case Qt::EditRole:
         return cellText(index.row(), index.column());
     case Qt::TextAlignmentRole:
         return storedPart(*tensor_).dataType == DataType::String ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
@@ -264,6 +302,25 @@ QVariant TensorTableModel::data(const QModelIndex& index, int role) const
         break;
     }
     return {};
+}
+
+Qt::ItemFlags TensorTableModel::flags(const QModelIndex& index) const
+{
+    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    if (index.isValid() && isEditable())
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
+bool TensorTableModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    if (role != Qt::EditRole || !index.isValid() || !isEditable())
+        return false;
+    const QString text = value.toString().trimmed();
+    if (text == cellText(index.row(), index.column()))
+        return false;
+    emit elementEdited(flatIndex(index.row(), index.column()), text);
+    return false;
 }
 
 QVariant TensorTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ir/datatype.h"
+
 #include <QAbstractTableModel>
 
 #include <cstddef>
@@ -21,6 +23,10 @@ class TensorData;
 // Slices larger than kMaxRows x kMaxColumns are shown a window at a time
 // (setWindow), because QHeaderView keeps per-section state and pixel
 // offsets in int.
+//
+// When editable, a cell edit does not change the tensor: it asks for the
+// change (elementEdited) and the document applies it as an undoable edit,
+// then calls refresh().
 class TensorTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -36,6 +42,13 @@ public:
     void setTensor(std::shared_ptr<const Tensor> tensor);
     const std::shared_ptr<const Tensor>& tensor() const { return tensor_; }
     QString errorText() const { return error_; }
+    // Reads the tensor's data again after an edit, keeping the slice and
+    // window shown (a new type or shape starts over, as setTensor does).
+    void refresh();
+
+    // Cells of dense tensors become editable.
+    void setEditable(bool editable);
+    bool isEditable() const;
 
     // One index per leading dim (rank - 2 of them); out-of-range indices are
     // clamped.
@@ -58,8 +71,16 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    // Emits elementEdited for a changed text and returns false: the tensor
+    // changes only when the edit is applied.
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+
+signals:
+    void elementEdited(std::uint64_t flatIndex, const QString& text);
 
 private:
+    void readData();
     void updateExtent();
     void prepareSparse();
     std::string elementTextAt(std::uint64_t flat) const;
@@ -76,6 +97,9 @@ private:
     std::int64_t firstRow_ = 0;
     std::int64_t firstColumn_ = 0;
     std::uint64_t sliceBase_ = 0;
+    bool editable_ = false;
+    DataType shownType_ = DataType::Undefined;
+    std::vector<std::int64_t> shownDims_;
     // Sparse tensors: (flat index, position in the values tensor), sorted.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> sparseIndex_;
 };

@@ -3,12 +3,17 @@
 #include "histogramwidget.h"
 #include "tensortablemodel.h"
 
+#include "ir/graph.h"
 #include "ir/lazytensordata.h"
+#include "ir/node.h"
 #include "ir/tensor.h"
+#include "ir/tensorvalues.h"
+#include "ir/value.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -16,8 +21,10 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLocale>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -195,6 +202,16 @@ TensorView::TensorView(QWidget* parent)
     table_->addAction(copy);
     table_->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(copy, &QAction::triggered, this, &TensorView::copySelection);
+    createEditActions();
+    connect(model_, &TensorTableModel::elementEdited, this, [this](std::uint64_t flat, const QString& text) {
+        emit elementsEditRequested({ { flat, text.toStdString() } });
+    });
+
+    note_ = new QLabel(content_);
+    note_->setObjectName(QStringLiteral("note"));
+    note_->setWordWrap(true);
+    note_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    note_->hide();
 
     statsStatus_->setObjectName(QStringLiteral("statisticsStatus"));
     statsStatus_->setWordWrap(true);
@@ -222,7 +239,9 @@ TensorView::TensorView(QWidget* parent)
     layout->addWidget(title_);
     layout->addLayout(facts_);
     layout->addWidget(sliceBar_);
+    layout->addWidget(editBar_);
     layout->addWidget(table_, 1);
+    layout->addWidget(note_);
     layout->addWidget(statsTitle);
     layout->addWidget(statsStatus_);
     layout->addWidget(statsBox_);
@@ -259,6 +278,9 @@ void TensorView::clear()
     statistics_ = {};
     histogram_->clear();
     rebuildSliceBar();
+    setNote({});
+    valuesEditable_ = typeEditable_ = false;
+    updateEditActions();
     content_->hide();
     placeholder_->show();
 }
@@ -288,18 +310,200 @@ void TensorView::setTensor(std::shared_ptr<const Tensor> tensor)
     }
     placeholder_->hide();
     content_->show();
+    // A new tensor is not editable until the window says so.
+    valuesEditable_ = typeEditable_ = false;
+    setNote({});
+    model_->setTensor(tensor);
+    showFacts();
+    table_->scrollToTop();
+    rebuildSliceBar();
+    updateEditActions();
+    startStatistics();
+    emit tensorShown();
+}
+
+void TensorView::showFacts()
+{
+    const auto& tensor = model_->tensor();
     title_->setText(tensor->name.empty() ? tr("(unnamed tensor)") : qs(tensor->name));
     setField(QStringLiteral("Type"), qs(std::string(dataTypeName(tensor->dataType))));
     setField(QStringLiteral("Shape"), shapeText(tensor->dims));
     setField(QStringLiteral("Size"), sizeText(*tensor));
     setField(QStringLiteral("Storage"), storageText(*tensor));
-
-    model_->setTensor(tensor);
     // Strings read left to right and want the room; numbers line up on the right.
     table_->horizontalHeader()->setStretchLastSection(tensor->dataType == DataType::String);
-    table_->scrollToTop();
-    rebuildSliceBar();
+}
+
+void TensorView::refresh()
+{
+    const std::shared_ptr<const Tensor> tensor = model_->tensor();
+    if (!tensor)
+        return;
+    const bool hadError = !model_->errorText().isEmpty();
+    std::size_t spins = indexSpins_.size();
+    if (tensor->dims.size() < 2 ? spins != 0 : spins != tensor->dims.size() - 2) {
+        const bool values = valuesEditable_, type = typeEditable_;
+        const QString note = noteText();
+        setTensor(tensor);
+        setEditable(values, type);
+        setNote(note);
+        return;
+    }
+    model_->refresh();
+    if (hadError || !model_->errorText().isEmpty())
+        rebuildSliceBar();
+    else
+        applySlice(); // a new element type starts the model over at slice 0
+    showFacts();
+    updateEditActions();
     startStatistics();
+}
+
+void TensorView::setEditable(bool values, bool type)
+{
+    valuesEditable_ = values;
+    typeEditable_ = type;
+    updateEditActions();
+}
+
+bool TensorView::isEditable() const
+{
+    return model_->isEditable();
+}
+
+void TensorView::createEditActions()
+{
+    const auto make = [this](Action which, const QString& text, const QString& tip) {
+        auto* a = new QAction(text, this);
+        a->setToolTip(tip);
+        a->setObjectName(QStringLiteral("action%1").arg(int(which)));
+        connect(a, &QAction::triggered, this, [this, which] { emit actionRequested(which); });
+        actions_.push_back(a);
+        return a;
+    };
+    make(Action::Fill, tr("Fill…"), tr("Set every element to one value"));
+    make(Action::Scale, tr("Scale…"), tr("Multiply every element by a value"));
+    make(Action::Add, tr("Add…"), tr("Add a value to every element"));
+    make(Action::Zero, tr("Zero"), tr("Set every element to 0"));
+    make(Action::Cast, tr("Cast to…"), tr("Convert the elements to another type"));
+    make(Action::Import, tr("Import .npy…"), tr("Replace the values with a NumPy array of the same shape"));
+    make(Action::Export, tr("Export .npy…"), tr("Write the values to a NumPy .npy file"));
+
+    pasteAction_ = new QAction(tr("Paste"), table_);
+    pasteAction_->setShortcut(QKeySequence::Paste);
+    pasteAction_->setShortcutContext(Qt::WidgetShortcut);
+    connect(pasteAction_, &QAction::triggered, this, &TensorView::paste);
+    table_->addAction(pasteAction_);
+    const auto separator = [this] {
+        auto* s = new QAction(table_);
+        s->setSeparator(true);
+        table_->addAction(s);
+    };
+    separator();
+    for (Action a : { Action::Fill, Action::Scale, Action::Add, Action::Zero })
+        table_->addAction(action(a));
+    separator();
+    table_->addAction(action(Action::Cast));
+    separator();
+    table_->addAction(action(Action::Import));
+    table_->addAction(action(Action::Export));
+
+    editBar_ = new QWidget(content_);
+    editBar_->setObjectName(QStringLiteral("editBar"));
+    auto* bar = new QHBoxLayout(editBar_);
+    bar->setContentsMargins(0, 0, 0, 0);
+    bar->setSpacing(2);
+    const auto button = [this, bar](Action a) {
+        auto* b = new QToolButton(editBar_);
+        b->setDefaultAction(action(a));
+        b->setAutoRaise(true);
+        bar->addWidget(b);
+    };
+    for (Action a : { Action::Fill, Action::Scale, Action::Add, Action::Zero })
+        button(a);
+    scope_ = new QComboBox(editBar_);
+    scope_->setObjectName(QStringLiteral("editScope"));
+    scope_->setToolTip(tr("What Fill, Scale, Add and Zero change"));
+    scope_->addItem(tr("whole tensor"));
+    scope_->addItem(tr("this slice"));
+    bar->addWidget(scope_);
+    bar->addSpacing(8);
+    button(Action::Cast);
+    bar->addSpacing(8);
+    button(Action::Import);
+    button(Action::Export);
+    bar->addStretch(1);
+}
+
+QAction* TensorView::action(Action which) const
+{
+    return actions_[std::size_t(which)];
+}
+
+void TensorView::updateEditActions()
+{
+    const auto& tensor = model_->tensor();
+    model_->setEditable(valuesEditable_);
+    const bool values = model_->isEditable();
+    const bool numeric = values && tensor->dataType != DataType::String;
+    for (Action a : { Action::Fill, Action::Scale, Action::Add, Action::Zero, Action::Import })
+        action(a)->setEnabled(a == Action::Import ? values : numeric);
+    action(Action::Cast)->setEnabled(numeric && typeEditable_);
+    action(Action::Export)->setEnabled(tensor && !tensor->isSparse() && model_->errorText().isEmpty());
+    pasteAction_->setEnabled(values);
+    table_->setEditTriggers(values
+            ? QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::AnyKeyPressed
+            : QAbstractItemView::NoEditTriggers);
+    editBar_->setVisible(tensor != nullptr);
+    scope_->setVisible(model_->leadingDims() > 0);
+    scope_->setEnabled(numeric);
+    if (model_->leadingDims() > 0)
+        scope_->setItemText(1, sliceText());
+}
+
+TensorSlice TensorView::editScope() const
+{
+    TensorSlice slice;
+    const auto& tensor = model_->tensor();
+    if (!tensor || model_->leadingDims() == 0 || scope_->currentIndex() != 1)
+        return slice;
+    const auto& leading = model_->leadingIndex();
+    for (auto i : leading)
+        slice.ranges.emplace_back(i, i + 1);
+    const std::size_t rank = tensor->dims.size();
+    slice.ranges.emplace_back(0, tensor->dims[rank - 2]);
+    slice.ranges.emplace_back(0, tensor->dims[rank - 1]);
+    return slice;
+}
+
+QString TensorView::editScopeText() const
+{
+    return editScope().ranges.empty() ? tr("the whole tensor") : sliceText();
+}
+
+QString TensorView::sliceText() const
+{
+    QStringList parts;
+    for (auto i : model_->leadingIndex())
+        parts << QString::number(i);
+    parts << QStringLiteral(":") << QStringLiteral(":");
+    return tr("slice [%1]").arg(parts.join(QLatin1Char(',')));
+}
+
+void TensorView::setSliceScope(bool sliceOnly)
+{
+    scope_->setCurrentIndex(sliceOnly ? 1 : 0);
+}
+
+void TensorView::setNote(const QString& text)
+{
+    note_->setText(text);
+    note_->setVisible(!text.isEmpty());
+}
+
+QString TensorView::noteText() const
+{
+    return note_->text();
 }
 
 void TensorView::rebuildSliceBar()
@@ -380,6 +584,8 @@ void TensorView::applySlice()
     model_->setLeadingIndex(std::move(index));
     model_->setWindow(rowPage_ ? std::int64_t(rowPage_->value() - 1) * TensorTableModel::kMaxRows : 0,
         columnPage_ ? std::int64_t(columnPage_->value() - 1) * TensorTableModel::kMaxColumns : 0);
+    if (scope_ && model_->leadingDims() > 0)
+        scope_->setItemText(1, sliceText());
     if (windowLabel_) {
         const QLocale locale;
         QStringList parts;
@@ -489,6 +695,145 @@ void TensorView::copySelection()
         text += QLatin1Char('\n');
     }
     QApplication::clipboard()->setText(text);
+}
+
+void TensorView::paste()
+{
+    if (!model_->isEditable())
+        return;
+    QString text = QApplication::clipboard()->text();
+    text.replace(QLatin1String("\r\n"), QLatin1String("\n"));
+    QStringList lines = text.split(QLatin1Char('\n'));
+    while (!lines.isEmpty() && lines.back().trimmed().isEmpty())
+        lines.removeLast();
+    if (lines.isEmpty())
+        return;
+    // Spreadsheets copy tab-separated rows; people type spaces (or commas).
+    static const QRegularExpression spaces(QStringLiteral("[\\s,]+"));
+    std::vector<QStringList> rows;
+    for (const QString& line : lines)
+        rows.push_back(line.contains(QLatin1Char('\t')) ? line.split(QLatin1Char('\t'))
+                                                        : line.trimmed().split(spaces, Qt::SkipEmptyParts));
+
+    const QItemSelectionModel* selection = table_->selectionModel();
+    QModelIndex anchor = table_->currentIndex();
+    QItemSelectionRange range;
+    if (selection && selection->hasSelection()) {
+        range = selection->selection().first();
+        anchor = model_->index(range.top(), range.left());
+    }
+    if (!anchor.isValid())
+        anchor = model_->index(0, 0);
+    ElementEdits edits;
+    // One value into a selected block fills the block, as spreadsheets do.
+    if (rows.size() == 1 && rows.front().size() == 1 && range.isValid() && (range.width() > 1 || range.height() > 1)) {
+        constexpr qint64 kMaxCells = 1'000'000;
+        if (qint64(range.height()) * range.width() > kMaxCells) {
+            emit editProblem(tr("Paste: select at most %1 cells to fill").arg(QLocale().toString(kMaxCells)));
+            return;
+        }
+        const std::string value = rows.front().front().trimmed().toStdString();
+        for (int r = range.top(); r <= range.bottom(); ++r)
+            for (int c = range.left(); c <= range.right(); ++c)
+                edits.emplace_back(model_->flatIndex(r, c), value);
+        emit elementsEditRequested(edits);
+        return;
+    }
+    qsizetype width = 0;
+    for (const auto& row : rows)
+        width = std::max(width, row.size());
+    if (anchor.row() + qsizetype(rows.size()) > model_->rowCount() || anchor.column() + width > model_->columnCount()) {
+        emit editProblem(tr("Paste: %1 rows of %2 values do not fit from row %3, column %4 of this %5 x %6 slice")
+                             .arg(rows.size())
+                             .arg(width)
+                             .arg(model_->firstRow() + anchor.row())
+                             .arg(model_->firstColumn() + anchor.column())
+                             .arg(model_->rowCount())
+                             .arg(model_->columnCount()));
+        return;
+    }
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (qsizetype c = 0; c < rows[r].size(); ++c)
+            edits.emplace_back(
+                model_->flatIndex(anchor.row() + int(r), anchor.column() + int(c)), rows[r][c].trimmed().toStdString());
+    emit elementsEditRequested(edits);
+}
+
+namespace {
+
+// A few values of a stored tensor ("0.02" or "[0.1, 0.2, … 64 values]").
+QString valuesText(const Tensor& t)
+{
+    const auto count = t.elementCount().value_or(0);
+    if (!t.data || count == 0)
+        return QObject::tr("(no values)");
+    try {
+        const auto bytes = t.data->bytes();
+        constexpr std::uint64_t kShown = 8;
+        QStringList parts;
+        for (std::uint64_t k = 0; k < std::min(count, kShown); ++k)
+            parts << qs(elementText(t.dataType, bytes, k));
+        if (count > kShown)
+            parts << QObject::tr("… %1 values").arg(count);
+        return t.dims.empty() ? parts.front() : QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+    } catch (const std::exception& e) {
+        return QString::fromUtf8(e.what());
+    }
+}
+
+// What feeds a scale or zero-point input: its stored tensor, a Constant's
+// value, or just its name.
+QString parameterText(const Value* v)
+{
+    if (!v)
+        return {};
+    if (v->initializer)
+        return valuesText(*v->initializer);
+    if (const Node* p = v->producer(); p && p->opType == "Constant")
+        if (const Attribute* a = p->attribute("value"); a && !a->tensors.empty() && a->tensors.front())
+            return valuesText(*a->tensors.front());
+    return QObject::tr("'%1' (computed)").arg(qs(v->name()));
+}
+
+} // namespace
+
+QString TensorView::quantizationText(const Graph& graph, const Tensor& tensor)
+{
+    switch (tensor.dataType) {
+    case DataType::Int8:
+    case DataType::UInt8:
+    case DataType::Int16:
+    case DataType::UInt16:
+    case DataType::Int4:
+    case DataType::UInt4:
+        break;
+    default:
+        return {};
+    }
+    const Value* v = graph.findValue(tensor.name);
+    if (!v)
+        return {};
+    const Node* node = nullptr;
+    for (const Use& use : v->users())
+        if (use.node && use.index == 0 && use.node->opType == "DequantizeLinear") {
+            node = use.node;
+            break;
+        }
+    if (!node && v->producer() && v->producer()->opType == "QuantizeLinear")
+        node = v->producer();
+    if (!node || node->inputs().size() < 2)
+        return {};
+    const Value* scale = node->inputs()[1];
+    const Value* zero = node->inputs().size() > 2 ? node->inputs()[2] : nullptr;
+    QString text = tr("Quantization (%1 '%2'): scale = %3, zero point = %4")
+                       .arg(qs(node->opType), qs(node->name), parameterText(scale),
+                           zero ? parameterText(zero) : tr("0 (default)"));
+    const Tensor* scaleTensor = scale && scale->initializer ? scale->initializer.get() : nullptr;
+    if (scaleTensor && scaleTensor->elementCount().value_or(0) > 1) {
+        const Attribute* axis = node->attribute("axis");
+        text += tr(", per axis %1").arg(axis ? axis->i : 1);
+    }
+    return text;
 }
 
 } // namespace nodus

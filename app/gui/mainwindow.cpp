@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "editundocommand.h"
+#include "loadweightscommand.h"
 #include "modelloader.h"
 #include "recentfiles.h"
 #include "weightsreportdialog.h"
@@ -13,12 +15,15 @@
 #include "sceneexporter.h"
 #include "tensorview.h"
 
-#include "edit/weighttransplant.h"
 #include "convert/onnxexport.h"
+#include "edit/weighttransplant.h"
 #include "formats/formatregistry.h"
+#include "formats/onnx/onnxshapeinference.h"
+#include "formats/onnx/onnxsync.h"
 #include "ir/graphsearch.h"
 #include "ir/model.h"
 #include "layout/scene.h"
+#include "util/npy.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -37,6 +42,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
@@ -44,6 +50,11 @@
 #include <QStyleFactory>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QUndoStack>
+#include <QUndoView>
+
+#include <algorithm>
+#include <limits>
 
 // Resources compiled into a static library are only linked in when something
 // names them; this must be called outside any namespace.
@@ -192,6 +203,46 @@ MainWindow::SaveChoice askToSave(QWidget* parent, const QString& fileName)
     }
 }
 
+MainWindow::DeleteChoice askToDelete(QWidget* parent, const QString& nodeName)
+{
+    QMessageBox box(QMessageBox::Question, QObject::tr("Delete Node"), QObject::tr("Delete node '%1'?").arg(nodeName),
+        QMessageBox::NoButton, parent);
+    box.setObjectName(QStringLiteral("deletePrompt"));
+    box.setInformativeText(QObject::tr("Bypass: the node's users read its first input instead.\n"
+                                       "Delete With Inputs: the nodes and weights only this node used go too."));
+    QPushButton* bypass = box.addButton(QObject::tr("Bypass"), QMessageBox::AcceptRole);
+    QPushButton* withInputs = box.addButton(QObject::tr("Delete With Inputs"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(bypass);
+    box.setWindowModality(Qt::WindowModal);
+    box.exec();
+    if (box.clickedButton() == bypass)
+        return MainWindow::DeleteChoice::Bypass;
+    if (box.clickedButton() == withInputs)
+        return MainWindow::DeleteChoice::WithInputs;
+    return MainWindow::DeleteChoice::Cancel;
+}
+
+// A number as typed for Fill, Scale and Add: C locale, or the user's.
+std::optional<double> parseNumber(const QString& text)
+{
+    bool ok = false;
+    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
+    if (ok)
+        return v;
+    const double local = QLocale().toDouble(text.trimmed(), &ok);
+    if (ok)
+        return local;
+    const QString t = text.trimmed().toLower();
+    if (t == QLatin1String("nan"))
+        return std::numeric_limits<double>::quiet_NaN();
+    if (t == QLatin1String("inf") || t == QLatin1String("+inf"))
+        return std::numeric_limits<double>::infinity();
+    if (t == QLatin1String("-inf"))
+        return -std::numeric_limits<double>::infinity();
+    return std::nullopt;
+}
+
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -203,7 +254,12 @@ MainWindow::MainWindow(QWidget* parent)
     , nodePanel_(new NodePropertiesPanel(this))
     , tensorView_(new TensorView(this))
     , findPanel_(new FindPanel(this))
+    , undoStack_(new QUndoStack(this))
     , savePrompt_([this](const QString& fileName) { return askToSave(this, fileName); })
+    , deletePrompt_([this](const QString& nodeName) { return askToDelete(this, nodeName); })
+    , inputPrompt_([this](const QString& title, const std::vector<FieldsDialog::Field>& fields) {
+        return FieldsDialog::ask(this, title, fields);
+    })
 {
     initNodusResources();
     setWindowIcon(QIcon(QStringLiteral(":/icons/nodus.svg")));
@@ -253,14 +309,19 @@ MainWindow::MainWindow(QWidget* parent)
     connect(graphView_, &GraphView::nodeSelected, this, [this](const Node* node) {
         nodePanel_->setNode(node, model_ ? opsetFor(*model_, node->domain) : INT64_MAX);
         nodeDock_->raise();
+        updateEditing();
     });
     connect(graphView_, &GraphView::valueSelected, this, [this](const Value* value) {
         nodePanel_->showValue(value);
         nodeDock_->raise();
         if (value->initializer)
             tensorView_->setTensor(value->initializer);
+        updateEditing();
     });
-    connect(graphView_, &GraphView::selectionCleared, nodePanel_, &NodePropertiesPanel::clear);
+    connect(graphView_, &GraphView::selectionCleared, this, [this] {
+        nodePanel_->clear();
+        updateEditing();
+    });
     connect(nodePanel_, &NodePropertiesPanel::tensorActivated, this, [this](std::shared_ptr<Tensor> tensor) {
         tensorView_->setTensor(tensor);
         tensorDock_->show();
@@ -271,6 +332,11 @@ MainWindow::MainWindow(QWidget* parent)
     connect(nodePanel_, &NodePropertiesPanel::nodeActivated, this,
         [this](Id id) { graphView_->revealNode(graphView_->currentGraph(), id); });
     connect(findPanel_, &FindPanel::hitActivated, this, &MainWindow::onHit);
+
+    connectEditRequests();
+
+    // The title's [*] follows the stack: undoing back to the saved state is unmodified.
+    connect(undoStack_, &QUndoStack::cleanChanged, this, [this](bool clean) { setWindowModified(!clean); });
 
     createMenus();
 
@@ -287,7 +353,78 @@ MainWindow::MainWindow(QWidget* parent)
     updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Closing the window commits an open cell editor, and the request it
+    // makes must not reach a window that is half destroyed.
+    for (QObject* panel : std::initializer_list<QObject*> { tensorView_, nodePanel_, properties_, undoStack_ })
+        panel->blockSignals(true);
+}
+
+// What the panels ask for, by name, as the commands take them.
+void MainWindow::connectEditRequests()
+{
+    connect(tensorView_, &TensorView::tensorShown, this, &MainWindow::updateTensorEditing);
+    connect(tensorView_, &TensorView::elementsEditRequested, this, [this](const ElementEdits& edits) {
+        if (const auto tensor = shownStoredTensor())
+            runEdit(setTensorElements(tensor->name, edits), EditKind::TensorValues);
+    });
+    connect(tensorView_, &TensorView::actionRequested, this,
+        [this](TensorView::Action action) { onTensorAction(int(action)); });
+    connect(tensorView_, &TensorView::editProblem, this, &MainWindow::showEditError);
+    const auto str = [](const QString& s) { return s.toStdString(); };
+    connect(nodePanel_, &NodePropertiesPanel::renameNodeRequested, this,
+        [this, str](
+            const QString& from, const QString& to) { runEdit(renameNode(str(from), str(to)), EditKind::Names); });
+    connect(nodePanel_, &NodePropertiesPanel::renameValueRequested, this,
+        [this, str](
+            const QString& from, const QString& to) { runEdit(renameValue(str(from), str(to)), EditKind::Names); });
+    connect(nodePanel_, &NodePropertiesPanel::attributeEditRequested, this,
+        [this, str](const QString& node, const QString& attribute, const QString& text) {
+            runEdit(nodus::setAttribute(str(node), str(attribute), str(text)), EditKind::Attributes);
+        });
+    connect(nodePanel_, &NodePropertiesPanel::attributeRemoveRequested, this,
+        [this, str](const QString& node, const QString& attribute) {
+            runEdit(removeAttribute(str(node), str(attribute)), EditKind::Attributes);
+        });
+    connect(nodePanel_, &NodePropertiesPanel::attributeAddRequested, this, [this, str](const QString& node) {
+        const auto answer = inputPrompt_(
+            tr("Add Attribute to '%1'").arg(node), { { tr("Name:"), QString(), {} }, { tr("Value:"), QString(), {} } });
+        if (!answer || answer->size() != 2 || answer->at(0).trimmed().isEmpty())
+            return;
+        runEdit(nodus::setAttribute(str(node), str(answer->at(0).trimmed()), str(answer->at(1).trimmed())),
+            EditKind::Attributes);
+    });
+    connect(nodePanel_, &NodePropertiesPanel::inputShapeEditRequested, this,
+        [this, str](const QString& input, const QString& text) {
+            QString error;
+            const auto dims = NodePropertiesPanel::parseDims(text, &error);
+            if (!dims) {
+                showEditError(tr("Cannot set the shape of '%1': %2").arg(input, error));
+                return;
+            }
+            runEdit(setInputShape(str(input), *dims), EditKind::InputShapes);
+        });
+    connect(properties_, &ModelPropertiesPanel::propertiesEditRequested, this,
+        [this](const ModelProperties& p) { runEdit(setModelProperties(p), EditKind::Metadata); });
+    connect(properties_, &ModelPropertiesPanel::metadataAddRequested, this, [this, str] {
+        if (!model_)
+            return;
+        const auto answer = inputPrompt_(
+            tr("Add Metadata Property"), { { tr("Key:"), QString(), {} }, { tr("Value:"), QString(), {} } });
+        if (!answer || answer->size() != 2 || answer->at(0).trimmed().isEmpty())
+            return;
+        ModelProperties p;
+        p.metadata = model_->metadata;
+        const std::string key = str(answer->at(0).trimmed());
+        auto it = std::find_if(p.metadata->begin(), p.metadata->end(), [&](const auto& kv) { return kv.first == key; });
+        if (it != p.metadata->end())
+            it->second = str(answer->at(1));
+        else
+            p.metadata->emplace_back(key, str(answer->at(1)));
+        runEdit(setModelProperties(std::move(p)), EditKind::Metadata);
+    });
+}
 
 bool MainWindow::isLoading() const
 {
@@ -297,6 +434,16 @@ bool MainWindow::isLoading() const
 void MainWindow::setSavePrompt(SavePrompt prompt)
 {
     savePrompt_ = std::move(prompt);
+}
+
+void MainWindow::setDeletePrompt(DeletePrompt prompt)
+{
+    deletePrompt_ = std::move(prompt);
+}
+
+void MainWindow::setInputPrompt(InputPrompt prompt)
+{
+    inputPrompt_ = std::move(prompt);
 }
 
 void MainWindow::createMenus()
@@ -335,8 +482,7 @@ void MainWindow::createMenus()
     quit->setMenuRole(QAction::QuitRole);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* find = edit->addAction(tr("&Find..."), this, &MainWindow::showFind);
-    find->setShortcut(QKeySequence::Find);
+    createEditMenu(edit);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
@@ -442,6 +588,7 @@ bool MainWindow::closeModel()
 {
     if (!maybeSave())
         return false;
+    undoStack_->clear();
     model_.reset();
     currentFile_.clear();
     graphView_->clear();
@@ -452,6 +599,7 @@ bool MainWindow::closeModel()
     findPanel_->setGraph(nullptr);
     setWindowModified(false);
     updateTitle();
+    updateEditing();
     return true;
 }
 
@@ -580,6 +728,7 @@ bool MainWindow::saveAs(const QString& path, const QString& formatName)
     properties_->showModel(model_);
     if (!isSample(absolute))
         RecentFiles().add(absolute);
+    undoStack_->setClean();
     setWindowModified(false);
     updateTitle();
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(absolute)), 8000);
@@ -631,16 +780,21 @@ bool MainWindow::loadWeights(const QString& path)
 
     // The target's tensors take the weights' data (mapped, not copied), so
     // the weights model itself need not outlive this call.
-    WeightTransplant transplant(*model_, *weights);
-    transplant.apply();
-    const TransplantReport& report = transplant.report();
-    const bool changed = report.applied && !report.loaded.empty();
-    if (changed) {
-        refreshTensorViews();
-        setWindowModified(true);
+    auto transplant = std::make_unique<WeightTransplant>(*model_, *weights);
+    TransplantReport report = transplant->report();
+    bool changed = false;
+    if (report.mismatches.empty() && !report.loaded.empty()) {
+        // One undo step; its text names the file ("Load weights from x.ckpt").
+        auto command
+            = std::make_unique<LoadWeightsCommand>(std::move(transplant), QFileInfo(absolute).fileName().toStdString());
+        const LoadWeightsCommand& load = *command;
+        changed = runEdit(std::move(command), EditKind::TensorValues);
+        if (changed) // the command lives on in the undo stack
+            report = load.report();
+    }
+    if (changed)
         statusBar()->showMessage(
             tr("Loaded %1 weights from %2").arg(report.loaded.size()).arg(QFileInfo(absolute).fileName()), 8000);
-    }
     lastFileError_.clear();
 
     // open(), not exec(), like the error boxes: window-modal, never blocking.
@@ -651,14 +805,363 @@ bool MainWindow::loadWeights(const QString& path)
     return changed;
 }
 
-void MainWindow::refreshTensorViews()
+bool MainWindow::runEdit(EditCommandPtr command, EditKind kind)
 {
-    // The panels read tensor data when they are given a tensor or a node;
-    // give them the same ones again so they read the new data.
-    if (const std::shared_ptr<const Tensor> tensor = tensorView_->tensor())
-        tensorView_->setTensor(tensor);
-    if (const Node* node = graphView_->selectedNode())
-        nodePanel_->setNode(node, opsetFor(*model_, node->domain));
+    if (!model_ || !command)
+        return false;
+    QString error;
+    try {
+        command->apply(*model_);
+    } catch (const std::bad_alloc&) {
+        error = tr("%1: not enough memory for this edit").arg(QString::fromStdString(command->text()));
+    } catch (const std::exception& e) {
+        // EditRefused and nodus::Error say what and why; anything else is
+        // still not a reason to take the window down.
+        error = QString::fromUtf8(e.what());
+    }
+    if (!error.isEmpty()) {
+        showEditError(error);
+        return false;
+    }
+    lastEditError_.clear();
+    auto* undo = new EditUndoCommand(
+        std::move(command), model_, kind, [this](EditKind k) { modelEdited(k); },
+        [this](const QString& message) { showEditError(message); });
+    const QString text = undo->text();
+    undoStack_->push(undo); // its first redo() shows the change
+    statusBar()->showMessage(text, 5000);
+    return true;
+}
+
+void MainWindow::showEditError(const QString& message)
+{
+    lastEditError_ = message;
+    statusBar()->showMessage(tr("Edit refused: %1").arg(message), 10000);
+    // One box at a time: a paste of many bad cells is one message.
+    if (auto* old = findChild<QMessageBox*>(QStringLiteral("editErrorBox")))
+        old->close();
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Edit"), message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("editErrorBox"));
+    box->setInformativeText(tr("The model is unchanged."));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::WindowModal);
+    box->open();
+}
+
+void MainWindow::modelEdited(EditKind kind)
+{
+    if (!model_)
+        return;
+    switch (kind) {
+    case EditKind::TensorValues:
+    case EditKind::TensorType:
+        tensorView_->refresh();
+        updateTensorEditing();
+        refreshNodePanel();
+        if (kind == EditKind::TensorType)
+            outline_->showModel(model_); // it lists tensor types
+        break;
+    case EditKind::Metadata:
+        properties_->showModel(model_);
+        break;
+    case EditKind::Names:
+    case EditKind::Attributes:
+    case EditKind::InputShapes:
+    case EditKind::Structure:
+        if (kind == EditKind::InputShapes || kind == EditKind::Structure)
+            reinferShapes();
+        // The layout shows names, attributes and shapes, so it is redone;
+        // the view, open groups and selection stay.
+        graphView_->refreshModel();
+        outline_->showModel(model_);
+        findPanel_->setGraph(model_->graph.get());
+        properties_->showModel(model_);
+        refreshNodePanel();
+        tensorView_->refresh();
+        updateTensorEditing();
+        break;
+    }
+    updateEditing();
+}
+
+// Edge labels show shapes shape inference worked out from the inputs: after
+// an input shape changes (or a node goes) they are worked out again, from the
+// edited graph written into the ONNX skeleton as a save would.
+void MainWindow::reinferShapes()
+{
+    if (!model_ || model_->format != "onnx" || !model_->graph)
+        return;
+    for (const auto& v : model_->graph->values())
+        if (v->typeInferred) {
+            v->type = ValueType {};
+            v->typeInferred = false;
+        }
+    try {
+        syncOnnxDocument(*model_);
+        inferOnnxShapes(*model_);
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Shapes could not be worked out again: %1").arg(QString::fromUtf8(e.what())), 8000);
+    }
+}
+
+void MainWindow::refreshNodePanel()
+{
+    const Graph* graph = nodePanel_->shownGraph();
+    // A subgraph the view no longer shows may belong to a deleted node.
+    if (!graph || (graph != model_->graph.get() && graph != graphView_->currentGraph())) {
+        nodePanel_->clear();
+        return;
+    }
+    if (const Id id = nodePanel_->shownNode()) {
+        if (const Node* node = graph->nodeById(id))
+            nodePanel_->setNode(node, opsetFor(*model_, node->domain));
+        else
+            nodePanel_->clear();
+    } else if (const Id id = nodePanel_->shownValue()) {
+        if (const Value* value = graph->valueById(id))
+            nodePanel_->showValue(value);
+        else
+            nodePanel_->clear();
+    }
+}
+
+std::shared_ptr<Tensor> MainWindow::shownStoredTensor() const
+{
+    const auto& shown = tensorView_->tensor();
+    if (!model_ || !model_->graph || !shown)
+        return nullptr;
+    for (const auto& t : model_->graph->initializers)
+        if (t.get() == shown.get())
+            return t;
+    return nullptr;
+}
+
+void MainWindow::updateTensorEditing()
+{
+    const auto stored = shownStoredTensor();
+    tensorView_->setEditable(
+        stored && canSaveEdit(*model_, EditKind::TensorValues), stored && canSaveEdit(*model_, EditKind::TensorType));
+    tensorView_->setNote(stored ? TensorView::quantizationText(*model_->graph, *stored) : QString());
+}
+
+void MainWindow::updateEditing()
+{
+    NodePropertiesPanel::Editing editing;
+    if (model_ && model_->graph) {
+        editing.graph = model_->graph.get();
+        editing.names = canSaveEdit(*model_, EditKind::Names);
+        editing.attributes = canSaveEdit(*model_, EditKind::Attributes);
+        editing.inputShapes = canSaveEdit(*model_, EditKind::InputShapes);
+    }
+    nodePanel_->setEditing(editing);
+    properties_->setEditable(model_ && canSaveEdit(*model_, EditKind::Metadata));
+    const Node* node = model_ ? graphView_->selectedNode() : nullptr;
+    const bool mainNode = node && node->graph() == model_->graph.get() && !node->name.empty();
+    renameNodeAction_->setEnabled(mainNode && editing.names);
+    deleteNodeAction_->setEnabled(mainNode && canSaveEdit(*model_, EditKind::Structure));
+}
+
+void MainWindow::createEditMenu(QMenu* edit)
+{
+    QAction* undo = undoStack_->createUndoAction(this, tr("&Undo"));
+    undo->setObjectName(QStringLiteral("undoAction"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = undoStack_->createRedoAction(this, tr("&Redo"));
+    redo->setObjectName(QStringLiteral("redoAction"));
+    // Both conventions: Ctrl+Shift+Z (macOS, GNOME) and Ctrl+Y (Windows).
+    redo->setShortcuts({ QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y) });
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+
+    // Only while the graph has the focus: F2 and Delete mean other things
+    // in the panels' tables and fields.
+    renameNodeAction_ = edit->addAction(tr("Re&name Node..."), this, &MainWindow::renameSelectedNode);
+    renameNodeAction_->setObjectName(QStringLiteral("renameNodeAction"));
+    renameNodeAction_->setShortcut(Qt::Key_F2);
+    deleteNodeAction_ = edit->addAction(tr("&Delete Node..."), this, &MainWindow::deleteSelectedNode);
+    deleteNodeAction_->setObjectName(QStringLiteral("deleteNodeAction"));
+    deleteNodeAction_->setShortcut(QKeySequence::Delete);
+    for (QAction* a : { renameNodeAction_, deleteNodeAction_ }) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        a->setEnabled(false);
+        graphView_->addAction(a);
+    }
+    edit->addSeparator();
+    QAction* find = edit->addAction(tr("&Find..."), this, &MainWindow::showFind);
+    find->setShortcut(QKeySequence::Find);
+}
+
+void MainWindow::renameSelectedNode()
+{
+    const Node* node = model_ ? graphView_->selectedNode() : nullptr;
+    if (!node || !renameNodeAction_->isEnabled())
+        return;
+    const QString name = qs(node->name);
+    const auto answer = inputPrompt_(tr("Rename Node"), { { tr("Name:"), name, {} } });
+    if (!answer || answer->isEmpty() || answer->front() == name)
+        return;
+    runEdit(renameNode(node->name, answer->front().toStdString()), EditKind::Names);
+}
+
+void MainWindow::deleteSelectedNode()
+{
+    const Node* node = model_ ? graphView_->selectedNode() : nullptr;
+    if (!node || !deleteNodeAction_->isEnabled())
+        return;
+    const std::string name = node->name;
+    switch (deletePrompt_(qs(name))) {
+    case DeleteChoice::Bypass:
+        runEdit(deleteNode(name, DeleteMode::Bypass), EditKind::Structure);
+        break;
+    case DeleteChoice::WithInputs:
+        runEdit(deleteNode(name, DeleteMode::WithDanglingProducers), EditKind::Structure);
+        break;
+    case DeleteChoice::Cancel:
+        break;
+    }
+}
+
+void MainWindow::onTensorAction(int which)
+{
+    const auto tensor = shownStoredTensor();
+    const auto action = TensorView::Action(which);
+    if (action == TensorView::Action::Export) {
+        // Any shown tensor can be exported, stored or not.
+        const auto shown = tensorView_->tensor();
+        if (!shown)
+            return;
+        QSettings settings;
+        const QString dir = settings.value(kLastDirKey, QDir::homePath()).toString();
+        QString base = qs(shown->name);
+        base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export Tensor"),
+            QDir(dir).filePath((base.isEmpty() ? QStringLiteral("tensor") : base) + QStringLiteral(".npy")),
+            tr("NumPy array (*.npy)"));
+        if (path.isEmpty())
+            return;
+        settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+        exportTensor(path);
+        return;
+    }
+    if (!tensor)
+        return;
+    const std::string name = tensor->name;
+    switch (action) {
+    case TensorView::Action::Fill:
+    case TensorView::Action::Scale:
+    case TensorView::Action::Add: {
+        const TensorOp op = action == TensorView::Action::Fill ? TensorOp::Fill
+            : action == TensorView::Action::Scale              ? TensorOp::Scale
+                                                               : TensorOp::Add;
+        const QString verb = op == TensorOp::Fill ? tr("Fill") : op == TensorOp::Scale ? tr("Scale") : tr("Add to");
+        const QString label = op == TensorOp::Fill ? tr("Value:") : op == TensorOp::Scale ? tr("Factor:") : tr("Add:");
+        const QString scope = tensorView_->editScopeText();
+        const auto answer = inputPrompt_(tr("%1 '%2' (%3)").arg(verb, qs(name), scope),
+            { { label, op == TensorOp::Scale ? QStringLiteral("1") : QStringLiteral("0"), {} } });
+        if (!answer || answer->isEmpty())
+            return;
+        const auto value = parseNumber(answer->front());
+        if (!value) {
+            showEditError(tr("%1 '%2': '%3' is not a number").arg(verb, qs(name), answer->front()));
+            return;
+        }
+        runEdit(tensorArithmetic(name, op, *value, tensorView_->editScope()), EditKind::TensorValues);
+        break;
+    }
+    case TensorView::Action::Zero:
+        runEdit(tensorArithmetic(name, TensorOp::Fill, 0.0, tensorView_->editScope()), EditKind::TensorValues);
+        break;
+    case TensorView::Action::Cast: {
+        static const DataType kTypes[] = { DataType::Float, DataType::Float16, DataType::BFloat16, DataType::Double,
+            DataType::Int8, DataType::UInt8, DataType::Int16, DataType::UInt16, DataType::Int32, DataType::UInt32,
+            DataType::Int64, DataType::UInt64, DataType::Bool };
+        QStringList choices;
+        for (DataType t : kTypes)
+            if (t != tensor->dataType)
+                choices << qs(dataTypeName(t));
+        const auto answer = inputPrompt_(tr("Cast '%1' (%2)").arg(qs(name), qs(dataTypeName(tensor->dataType))),
+            { { tr("To:"), choices.front(), choices } });
+        if (!answer || answer->isEmpty())
+            return;
+        const auto type = dataTypeFromName(answer->front().toStdString());
+        if (!type) {
+            showEditError(tr("Cast '%1': '%2' is not an element type").arg(qs(name), answer->front()));
+            return;
+        }
+        runEdit(castTensor(name, *type), EditKind::TensorType);
+        break;
+    }
+    case TensorView::Action::Import: {
+        QSettings settings;
+        const QString dir = settings.value(kLastDirKey, QDir::homePath()).toString();
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Import Tensor"), dir, tr("NumPy arrays (*.npy *.npz);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
+        importTensor(path);
+        break;
+    }
+    case TensorView::Action::Export:
+        break;
+    }
+}
+
+bool MainWindow::importTensor(const QString& path)
+{
+    const auto tensor = shownStoredTensor();
+    if (!tensor) {
+        showEditError(tr("%1: show a stored tensor of the model to import values into it").arg(path));
+        return false;
+    }
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    std::shared_ptr<Tensor> source;
+    QString error;
+    try {
+        if (absolute.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive)) {
+            // The array of the tensor's name, or the only one there is.
+            auto arrays = readNpz(toFilesystemPath(absolute));
+            for (auto& [name, array] : arrays)
+                if (name == tensor->name)
+                    source = array;
+            if (!source && arrays.size() == 1)
+                source = arrays.front().second;
+            if (!source) {
+                QStringList names;
+                for (const auto& a : arrays)
+                    names << qs(a.first);
+                error = tr("%1: no array named '%2' (it holds %3)")
+                            .arg(absolute, qs(tensor->name), names.isEmpty() ? tr("none") : names.join(", "));
+            }
+        } else {
+            source = readNpy(toFilesystemPath(absolute));
+        }
+    } catch (const std::exception& e) {
+        error = errorMessage(e, absolute);
+    }
+    if (!source) {
+        showEditError(error);
+        return false;
+    }
+    return runEdit(replaceTensor(tensor->name, std::move(source)), EditKind::TensorValues);
+}
+
+bool MainWindow::exportTensor(const QString& path)
+{
+    const auto tensor = tensorView_->tensor();
+    if (!tensor)
+        return false;
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    try {
+        writeNpy(*tensor, toFilesystemPath(absolute));
+    } catch (const std::exception& e) {
+        showFileError(tr("Cannot Export Tensor"), errorMessage(e, absolute));
+        return false;
+    }
+    lastFileError_.clear();
+    statusBar()->showMessage(tr("Exported '%1' to %2").arg(qs(tensor->name), QDir::toNativeSeparators(absolute)), 8000);
+    return true;
 }
 
 void MainWindow::showFileError(const QString& title, const QString& message)
@@ -675,6 +1178,7 @@ void MainWindow::showFileError(const QString& title, const QString& message)
 
 void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, double seconds)
 {
+    undoStack_->clear();
     model_ = std::move(model);
     currentFile_ = path;
     setWindowModified(false);
@@ -688,6 +1192,7 @@ void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, dou
     if (!isSample(path))
         RecentFiles().add(path);
     updateTitle();
+    updateEditing();
     setBusy(false);
     const std::size_t nodes = model_->graph ? model_->graph->nodes().size() : 0;
     const QString took = seconds < 1 ? tr("%1 ms").arg(qRound(seconds * 1000)) : tr("%1 s").arg(seconds, 0, 'f', 1);
@@ -774,6 +1279,12 @@ void MainWindow::createDocks()
     findDock_->hide();
     tensorDock_ = dock(tr("Tensor"), QStringLiteral("tensorDock"), tensorView_, Qt::BottomDockWidgetArea);
     tensorDock_->hide();
+    auto* history = new QUndoView(undoStack_, this);
+    history->setObjectName(QStringLiteral("history"));
+    history->setEmptyLabel(tr("<opened>"));
+    QDockWidget* historyDock = dock(tr("History"), QStringLiteral("historyDock"), history, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(outline, historyDock);
+    outline->raise();
     nodeDock_->raise();
 }
 

@@ -1,9 +1,15 @@
 #pragma once
 
+#include "fieldsdialog.h"
+
+#include "edit/commands.h"
+
 #include <QMainWindow>
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 class QLabel;
 class QMenu;
@@ -11,6 +17,7 @@ class QProgressBar;
 class QDockWidget;
 class QTemporaryDir;
 class QTimer;
+class QUndoStack;
 
 namespace nodus {
 
@@ -21,20 +28,33 @@ class ModelLoader;
 class ModelOutline;
 class ModelPropertiesPanel;
 class NodePropertiesPanel;
+class Tensor;
 class TensorView;
 struct SearchHit;
 
 // The application window: one open model at a time, shown as an outline
 // with its properties in a dock. Files open on a worker thread; a file that
-// fails to open is reported and leaves the current model in place. Loading
-// weights modifies the open model (isWindowModified()); closing it, or
-// opening another, first asks whether to save.
+// fails to open is reported and leaves the current model in place.
+//
+// Every change to the open model (an edit asked for by a panel, the graph
+// view's F2 and Delete, Load Weights) is a core/edit command run through
+// runEdit(): applied first, refused edits shown and never pushed, applied
+// ones pushed onto the document's QUndoStack, then shown by modelEdited().
+// The window is modified while the stack is away from its clean state;
+// closing the model, or opening another, first asks whether to save.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     enum class SaveChoice { Save, Discard, Cancel };
     // Asked before unsaved changes would be lost; gets the file's name.
     using SavePrompt = std::function<SaveChoice(const QString& fileName)>;
+    enum class DeleteChoice { Bypass, WithInputs, Cancel };
+    // Asked before a node is deleted; gets the node's name.
+    using DeletePrompt = std::function<DeleteChoice(const QString& nodeName)>;
+    // Asks for values (a new name, a Fill value, an attribute's name and
+    // value); nullopt when cancelled.
+    using InputPrompt = std::function<std::optional<QStringList>(
+        const QString& title, const std::vector<FieldsDialog::Field>& fields)>;
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -50,6 +70,18 @@ public:
 
     // Replaces the Save / Discard / Cancel message box (tests answer without a dialog).
     void setSavePrompt(SavePrompt prompt);
+    // Replace the Delete Node question and the value dialogs, likewise.
+    void setDeletePrompt(DeletePrompt prompt);
+    void setInputPrompt(InputPrompt prompt);
+
+    // The open document's edits.
+    QUndoStack* undoStack() const { return undoStack_; }
+    // Applies `command` to the open model as one undo step and shows the
+    // change. A refusal (or any error) is shown, naming what was refused,
+    // and changes nothing. True when applied.
+    bool runEdit(EditCommandPtr command, EditKind kind);
+    // The message of the most recent refused edit; empty when none was.
+    QString lastEditError() const { return lastEditError_; }
 
     ModelOutline* outline() const { return outline_; }
     ModelPropertiesPanel* propertiesPanel() const { return properties_; }
@@ -83,6 +115,15 @@ public slots:
     // ("weightsReport"). True when tensors were replaced.
     bool loadWeights(const QString& path);
 
+    // F2 and Delete on the graph: rename the selected node (asking for the
+    // name) or delete it (asking how).
+    void renameSelectedNode();
+    void deleteSelectedNode();
+    // The tensor shown in the tensor view: its values from a .npy (or the
+    // array of its name in a .npz), or to a .npy. Errors name the file.
+    bool importTensor(const QString& path);
+    bool exportTensor(const QString& path);
+
 signals:
     void modelOpened(const QString& path);
     void openFailed(const QString& path, const QString& message);
@@ -110,7 +151,17 @@ private:
     // unsaved, or the user saved or discarded it.
     bool maybeSave();
     void showFileError(const QString& title, const QString& message);
-    void refreshTensorViews();
+    void showEditError(const QString& message);
+    // The one place an applied, undone or redone edit is shown.
+    void modelEdited(EditKind kind);
+    void refreshNodePanel();
+    void reinferShapes();
+    void updateTensorEditing();
+    void updateEditing();
+    void onTensorAction(int action);
+    std::shared_ptr<Tensor> shownStoredTensor() const;
+    void createEditMenu(QMenu* edit);
+    void connectEditRequests();
     void fillRecentMenu();
     void showAbout();
     void onLoaded(const QString& path, std::shared_ptr<Model> model, double seconds);
@@ -138,14 +189,20 @@ private:
     QAction* saveAction_ = nullptr;
     QAction* saveAsAction_ = nullptr;
     QAction* loadWeightsAction_ = nullptr;
+    QAction* renameNodeAction_ = nullptr;
+    QAction* deleteNodeAction_ = nullptr;
     QProgressBar* busyBar_ = nullptr;
+    QUndoStack* undoStack_;
 
     // Not const: loading weights edits it in place.
     std::shared_ptr<Model> model_;
     QString currentFile_;
     QString lastError_;
     QString lastFileError_;
+    QString lastEditError_;
     SavePrompt savePrompt_;
+    DeletePrompt deletePrompt_;
+    InputPrompt inputPrompt_;
     // Readers want a real path, so the built-in sample is copied out; the
     // copy lives as long as the window may still have it open.
     std::unique_ptr<QTemporaryDir> sampleDir_;
