@@ -47,7 +47,9 @@ struct Literal {
     std::int64_t integer = 0;
     bool boolean = false;
     std::vector<Literal> items; // Tuple, List
-    std::vector<std::pair<Literal, Literal>> entries; // Dict
+    // Dict: keys[k] maps to values[k] (a vector of pairs of an incomplete
+    // type is not portable).
+    std::vector<Literal> keys, values;
 };
 
 class LiteralParser {
@@ -231,7 +233,8 @@ private:
             Literal key = parseValue(depth + 1);
             expect(':');
             Literal value = parseValue(depth + 1);
-            l.entries.emplace_back(std::move(key), std::move(value));
+            l.keys.push_back(std::move(key));
+            l.values.push_back(std::move(value));
             if (consume(','))
                 continue;
             expect('}');
@@ -544,7 +547,9 @@ Header parseHeader(std::span<const std::byte> bytes, const std::string& name)
     const Literal* descr = nullptr;
     const Literal* fortran = nullptr;
     const Literal* shape = nullptr;
-    for (const auto& [key, value] : dict.entries) {
+    for (std::size_t entry = 0; entry < dict.keys.size(); ++entry) {
+        const Literal& key = dict.keys[entry];
+        const Literal& value = dict.values[entry];
         if (key.kind != Literal::Kind::String)
             fail(name, "malformed .npy header: a key is not a string");
         const Literal** slot = key.text == "descr" ? &descr
