@@ -16,11 +16,15 @@
 #include "ir/tensorvalues.h"
 #include "util/npy.h"
 
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
 #include <QProcess>
 #include <QTemporaryDir>
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <random>
 
@@ -412,6 +416,87 @@ private slots:
                 QVERIFY2(QString(e.what()).contains("models cannot save rename edits"), e.what());
             }
         }
+    }
+
+    // Models python3-onnx writes for the cases the sample lacks: a value read
+    // only inside an If branch, untyped value_info, complex and 64-bit tensors.
+    void subgraphsTypesAndExactness()
+    {
+        const auto path = out("cases.onnx");
+        QProcess py;
+        py.start("/usr/bin/python3",
+            { "-c",
+                "import onnx, numpy as np, sys\n"
+                "from onnx import helper as h, numpy_helper as nh, TensorProto as T\n"
+                "then = h.make_graph([h.make_node('Identity', ['a'], ['t'])], 'then', [],"
+                " [h.make_tensor_value_info('t', T.FLOAT, [2])])\n"
+                "other = h.make_graph([h.make_node('Identity', ['x'], ['e'])], 'else', [],"
+                " [h.make_tensor_value_info('e', T.FLOAT, [2])])\n"
+                "nodes = [h.make_node('Neg', ['x'], ['a'], name='A'),"
+                " h.make_node('If', ['c'], ['y'], name='if', then_branch=then, else_branch=other),"
+                " h.make_node('Relu', ['y'], ['h'], name='relu'), h.make_node('Abs', ['h'], ['z'], name='abs')]\n"
+                "g = h.make_graph(nodes, 'g', [h.make_tensor_value_info('x', T.FLOAT, [2]),"
+                " h.make_tensor_value_info('c', T.BOOL, [])], [h.make_tensor_value_info('z', T.FLOAT, [2])],"
+                " [nh.from_array(np.array([1+2j, -3j], np.complex64), 'cx'),"
+                " nh.from_array(np.array([2**63-1, 2**53+1], np.int64), 'big')])\n"
+                "g.value_info.append(onnx.ValueInfoProto(name='h'))\n"
+                "onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 17)]), sys.argv[1])\n",
+                QString::fromStdString(path.string()) });
+        QVERIFY(py.waitForFinished(60000));
+        if (py.exitCode() != 0)
+            QSKIP("python3-onnx is not available");
+        auto model = openModel(path);
+        const auto original = openModel(path);
+        for (auto mode : { DeleteMode::Bypass, DeleteMode::WithDanglingProducers }) {
+            try {
+                deleteNode("A", mode)->apply(*model);
+                QFAIL("a value read inside the If branch lost its producer");
+            } catch (const EditRefused& e) {
+                QVERIFY2(QString(e.what()).contains("read inside a subgraph"), e.what());
+            }
+        }
+        QVERIFY(compareModels(*model, *original).empty());
+
+        // Complex: scaled part by part.
+        tensorArithmetic("cx", TensorOp::Scale, 2)->apply(*model);
+        float c[4];
+        std::memcpy(c, tensorOf(*model, "cx")->data->bytes().data(), 16);
+        QCOMPARE(std::vector<float>(c, c + 4), (std::vector<float> { 2, 4, 0, -6 }));
+        try {
+            castTensor("cx", DataType::Float)->apply(*model);
+            QFAIL("an imaginary part was dropped");
+        } catch (const EditRefused& e) {
+            QVERIFY2(QString(e.what()).contains("imaginary part"), e.what());
+        }
+        // 64-bit integers stay exact: INT64_MAX * 1, and 2^53 + 1 through a cast.
+        tensorArithmetic("big", TensorOp::Scale, 1)->apply(*model);
+        castTensor("big", DataType::UInt64)->apply(*model);
+        std::uint64_t b[2];
+        std::memcpy(b, tensorOf(*model, "big")->data->bytes().data(), 16);
+        QCOMPARE(b[0], std::uint64_t { 9223372036854775807ull });
+        QCOMPARE(b[1], std::uint64_t { 9007199254740993ull });
+        try {
+            tensorArithmetic("big", TensorOp::Add, 1)->apply(*model);
+            castTensor("big", DataType::Int64)->apply(*model);
+            QFAIL("2^63 fits int64?");
+        } catch (const EditRefused& e) {
+            QVERIFY2(QString(e.what()).contains("9223372036854775808 does not fit int64"), e.what());
+        }
+
+        // Bypassing the node that makes the graph output: the output keeps
+        // its type; the untyped value_info of 'h' survives the save.
+        deleteNode("abs", DeleteMode::Bypass)->apply(*model);
+        const auto saved = out("cases-edited.onnx");
+        FormatRegistry::instance().save(*model, saved);
+        onnx::ModelProto proto;
+        {
+            std::ifstream in(saved, std::ios::binary);
+            QVERIFY(proto.ParseFromIstream(&in));
+        }
+        onnx::checker::check_model(proto);
+        QCOMPARE(proto.graph().output(0).name(), std::string("h"));
+        QCOMPARE(proto.graph().output(0).type().tensor_type().shape().dim(0).dim_value(), std::int64_t { 2 });
+        QCOMPARE(proto.graph().value_info_size(), 1);
     }
 
     void encoding()

@@ -826,7 +826,16 @@ bool MainWindow::runEdit(EditCommandPtr command, EditKind kind)
     lastEditError_.clear();
     auto* undo = new EditUndoCommand(
         std::move(command), model_, kind, [this](EditKind k) { modelEdited(k); },
-        [this](const QString& message) { showEditError(message); });
+        [this](const QString& message) {
+            // An undo or redo that failed leaves the model in a state the
+            // other steps were not made for: the history goes, the model stays.
+            showEditError(tr("%1 (the undo history was cleared)").arg(message));
+            QTimer::singleShot(0, this, [this] {
+                undoStack_->clear();
+                setWindowModified(true);
+                modelEdited(EditKind::Structure);
+            });
+        });
     const QString text = undo->text();
     undoStack_->push(undo); // its first redo() shows the change
     statusBar()->showMessage(text, 5000);

@@ -617,8 +617,10 @@ private:
         std::vector<std::int64_t> onnxAxes;
         for (std::size_t k = 0; k < axes.size(); ++k) {
             onnxAxes.push_back(onnxAxis(n, x, axes[k]));
-            // CNTK: an end index of 0 means "to the end" when begin is not negative.
-            if (ends[k] == 0 && begins[k] >= 0)
+            // CNTK: an end index of 0 means "to the end" (end + dim for any end <= 0).
+            if (steps[k] <= 0)
+                throw UnsupportedOp { "a slice with a step of " + std::to_string(steps[k]) };
+            if (ends[k] == 0)
                 ends[k] = std::numeric_limits<std::int64_t>::max();
         }
         const std::string h = hint(n);
@@ -632,7 +634,7 @@ private:
     std::vector<std::string> transposeAxes(const Node& n)
     {
         const std::string x = input(n, 0);
-        const int rank = *b_.rank(x);
+        const int rank = (batched(x) ? 1 : 0) + staticRank(x);
         std::vector<std::int64_t> perm(rank);
         std::iota(perm.begin(), perm.end(), 0);
         std::swap(perm[onnxAxis(n, x, cntkAxisAttr(n, "axis1"))], perm[onnxAxis(n, x, cntkAxisAttr(n, "axis2"))]);

@@ -12,7 +12,7 @@
 
 namespace nodus {
 
-class Attribute;
+struct Attribute;
 class Graph;
 class Model;
 class Node;

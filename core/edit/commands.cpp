@@ -76,16 +76,16 @@ std::vector<std::byte> bytesOf(const Tensor& t)
     return { b.begin(), b.end() };
 }
 
-// Flat indices of a slice, row-major; all elements for an empty slice.
-std::vector<std::uint64_t> sliceIndices(const Tensor& t, const TensorSlice& slice)
+// Calls `visit` with the flat (row-major) index of every element of a
+// slice, in order; every element for an empty slice. Nothing is allocated
+// per element.
+template <typename Visit> void forEachIndex(const Tensor& t, const TensorSlice& slice, Visit visit)
 {
     const std::uint64_t count = t.elementCount().value_or(0);
-    std::vector<std::uint64_t> out;
     if (slice.ranges.empty()) {
-        out.resize(count);
         for (std::uint64_t k = 0; k < count; ++k)
-            out[k] = k;
-        return out;
+            visit(k);
+        return;
     }
     if (slice.ranges.size() != t.dims.size())
         throw EditRefused("a slice of " + std::to_string(slice.ranges.size()) + " axes for a tensor of rank "
@@ -96,7 +96,7 @@ std::vector<std::uint64_t> sliceIndices(const Tensor& t, const TensorSlice& slic
             throw EditRefused("slice [" + std::to_string(b) + ", " + std::to_string(e) + ") is outside axis "
                 + std::to_string(a) + " of size " + std::to_string(t.dims[a]));
         if (b == e)
-            return out;
+            return;
     }
     std::vector<std::int64_t> at(t.dims.size());
     for (std::size_t a = 0; a < at.size(); ++a)
@@ -105,19 +105,22 @@ std::vector<std::uint64_t> sliceIndices(const Tensor& t, const TensorSlice& slic
         std::uint64_t flat = 0;
         for (std::size_t a = 0; a < at.size(); ++a)
             flat = flat * static_cast<std::uint64_t>(t.dims[a]) + static_cast<std::uint64_t>(at[a]);
-        out.push_back(flat);
+        visit(flat);
         std::size_t a = at.size();
-        while (a > 0) {
+        while (true) {
+            if (a == 0)
+                return;
             --a;
             if (++at[a] < slice.ranges[a].second)
                 break;
             at[a] = slice.ranges[a].first;
-            if (a == 0)
-                return out;
         }
-        if (at.empty())
-            return out;
     }
+}
+
+bool isComplex(DataType t)
+{
+    return t == DataType::Complex64 || t == DataType::Complex128;
 }
 
 // --- tensor values --------------------------------------------------------
@@ -233,6 +236,11 @@ private:
                 throw EditRefused("strings and numbers do not convert into each other");
             return { t.data, source_->strings, t.dataType };
         }
+        if (t.isSparse() || source_->isSparse())
+            throw EditRefused("sparse tensors cannot be replaced element by element");
+        const auto sourceBytes = source_->expectedBytes();
+        if (!source_->data || !sourceBytes || source_->data->size() != *sourceBytes)
+            throw EditRefused("the new values for " + q(t.name) + " do not hold the bytes their shape needs");
         if (source_->dataType == t.dataType)
             return { source_->data, t.strings, t.dataType };
         const auto in = source_->data->bytes();
@@ -240,7 +248,7 @@ private:
         std::vector<std::byte> out(t.expectedBytes().value_or(0));
         for (std::uint64_t k = 0; k < count; ++k) {
             try {
-                encodeElement(t.dataType, out, k, elementAsDouble(source_->dataType, in, k));
+                convertElement(source_->dataType, in, t.dataType, out, k);
             } catch (const Error& e) {
                 throw EditRefused("element " + std::to_string(k) + ": " + e.what());
             }
@@ -321,15 +329,48 @@ private:
         if (t.dataType == DataType::String)
             throw EditRefused("tensor " + q(t.name) + " holds strings, not numbers");
         auto bytes = bytesOf(t);
-        for (std::uint64_t index : sliceIndices(t, slice_)) {
-            const double x = elementAsDouble(t.dataType, bytes, index);
-            const double y = op_ == TensorOp::Fill ? value_ : op_ == TensorOp::Scale ? x * value_ : x + value_;
+        // Integers exactly (64-bit values do not survive a double) when
+        // the operand is whole; complex part by part; the rest in double.
+        const bool exact = isIntegerType(t.dataType) && value_ == std::floor(value_) && std::abs(value_) < 0x1p62;
+        const auto whole = static_cast<__int128>(exact ? value_ : 0);
+        forEachIndex(t, slice_, [&](std::uint64_t index) {
             try {
-                encodeElement(t.dataType, bytes, index, y);
+                if (exact) {
+                    const __int128 x = elementAsInteger(t.dataType, bytes, index);
+                    encodeInteger(t.dataType, bytes, index,
+                        op_ == TensorOp::Fill        ? whole
+                            : op_ == TensorOp::Scale ? x * whole
+                                                     : x + whole);
+                } else if (isComplex(t.dataType)) {
+                    const bool single = t.dataType == DataType::Complex64;
+                    const auto part = [&](std::uint64_t k) {
+                        return single ? elementAsDouble(DataType::Float, bytes, k)
+                                      : elementAsDouble(DataType::Double, bytes, k);
+                    };
+                    double re = part(index * 2), im = part(index * 2 + 1);
+                    if (op_ == TensorOp::Fill) {
+                        re = value_;
+                        im = 0;
+                    } else if (op_ == TensorOp::Scale) {
+                        re *= value_;
+                        im *= value_;
+                    } else {
+                        re += value_;
+                    }
+                    const DataType partType = single ? DataType::Float : DataType::Double;
+                    encodeElement(partType, bytes, index * 2, re);
+                    encodeElement(partType, bytes, index * 2 + 1, im);
+                } else {
+                    const double x = elementAsDouble(t.dataType, bytes, index);
+                    encodeElement(t.dataType, bytes, index,
+                        op_ == TensorOp::Fill        ? value_
+                            : op_ == TensorOp::Scale ? x * value_
+                                                     : x + value_);
+                }
             } catch (const Error& e) {
                 throw EditRefused(q(t.name) + "[" + std::to_string(index) + "]: " + e.what());
             }
-        }
+        });
         return { std::make_shared<OwnedTensorData>(std::move(bytes)), t.strings, t.dataType };
     }
     TensorOp op_;
@@ -351,6 +392,8 @@ private:
     {
         if (t.dataType == DataType::String || to_ == DataType::String || dataTypeBits(to_) == 0)
             throw EditRefused("only numeric tensors cast to numeric types");
+        if (to_ == t.dataType)
+            throw EditRefused("tensor " + q(t.name) + " is already " + std::string(dataTypeName(to_)));
         const auto in = bytesOf(t);
         const std::uint64_t count = t.elementCount().value_or(0);
         const auto size = storageBytes(to_, count);
@@ -359,7 +402,7 @@ private:
         std::vector<std::byte> out(*size);
         for (std::uint64_t k = 0; k < count; ++k) {
             try {
-                encodeElement(to_, out, k, elementAsDouble(t.dataType, in, k));
+                convertElement(t.dataType, in, to_, out, k);
             } catch (const Error& e) {
                 throw EditRefused("cannot cast " + q(t.name) + ": element " + std::to_string(k) + ": " + e.what());
             }
@@ -739,7 +782,8 @@ public:
             Value* x = value.get();
             if (x == v || x->initializer || g.isInput(x) || x->type.kind == ValueType::Kind::Unknown)
                 continue;
-            cleared_.push_back({ x, x->type, x->typeInferred });
+            cleared_.push_back({ x, x->type, x->typeInferred, x->typeStale });
+            x->typeStale = true;
             if (g.isOutput(x) && x->type.kind == ValueType::Kind::Tensor) {
                 // ONNX wants an output's rank; its sizes become unknown.
                 for (Dim& d : x->type.shape.dims)
@@ -757,6 +801,7 @@ public:
         for (auto& c : cleared_) {
             c.value->type = c.type;
             c.value->typeInferred = c.inferred;
+            c.value->typeStale = c.stale;
         }
         cleared_.clear();
     }
@@ -769,6 +814,7 @@ private:
         Value* value;
         ValueType type;
         bool inferred;
+        bool stale;
     };
     std::vector<Cleared> cleared_;
 };
@@ -814,6 +860,11 @@ public:
             g.setInput(it->node, it->index, it->before);
         rewires_.clear();
         g.outputs = outputs_;
+        if (retyped_.value) {
+            retyped_.value->type = retyped_.type;
+            retyped_.value->typeInferred = retyped_.inferred;
+            retyped_ = {};
+        }
     }
 
 private:
@@ -822,6 +873,19 @@ private:
         int index;
         Value* before;
     };
+
+    // Names subgraphs (If/Loop/Scan bodies) read from the main graph: those
+    // values have readers the main graph's use lists do not show.
+    static std::unordered_set<std::string> readInSubgraphs(const Graph& g)
+    {
+        std::unordered_set<std::string> names;
+        g.forEachSubgraph([&](Graph& sub) {
+            for (const auto& v : sub.values())
+                if (v->fromOuterScope)
+                    names.insert(v->name());
+        });
+        return names;
+    }
 
     void bypass(Graph& g, Node* n)
     {
@@ -834,6 +898,9 @@ private:
                 + std::to_string(n->inputs().size()) + " inputs and " + std::to_string(outs.size()) + " outputs");
         Value* in = n->inputs()[0];
         Value* out = outs[0];
+        if (readInSubgraphs(g).count(out->name()))
+            throw EditRefused(q(node_) + "'s output " + q(out->name())
+                + " is read inside a subgraph; bypassing it would leave that name unproduced");
         const ValueType& a = in->type;
         const ValueType& b = out->type;
         if (a.kind == ValueType::Kind::Tensor && b.kind == ValueType::Kind::Tensor) {
@@ -857,14 +924,25 @@ private:
             g.setInput(u.node, u.index, in);
         }
         for (auto& o : g.outputs)
-            if (o == out)
+            if (o == out) {
                 o = in;
+                // The graph output keeps the type it had (ONNX needs one).
+                if (in->type.kind == ValueType::Kind::Unknown || in->typeInferred) {
+                    retyped_ = { in, in->type, in->typeInferred };
+                    in->type = out->type;
+                    in->typeInferred = false;
+                }
+            }
         removed_.push_back(g.removeNode(n));
     }
 
     void withProducers(Graph& g, Node* n)
     {
         // Refused while anything outside the deleted set reads its outputs.
+        const auto inSubgraphs = readInSubgraphs(g);
+        for (Value* v : n->outputs())
+            if (v && inSubgraphs.count(v->name()))
+                throw EditRefused(q(node_) + "'s output " + q(v->name()) + " is read inside a subgraph");
         for (Value* v : n->outputs())
             if (v)
                 for (const Use& u : v->users())
@@ -889,7 +967,7 @@ private:
             std::vector<Value*> inputs(victim->inputs().begin(), victim->inputs().end());
             removed_.push_back(g.removeNode(victim));
             for (Value* in : inputs) {
-                if (!in || !in->users().empty() || g.isOutput(in))
+                if (!in || !in->users().empty() || g.isOutput(in) || inSubgraphs.count(in->name()))
                     continue;
                 if (Node* p = in->producer()) {
                     bool unused = true;
@@ -911,6 +989,11 @@ private:
     std::vector<Rewire> rewires_;
     std::vector<Value*> outputs_;
     std::vector<Graph::DetachedNode> removed_;
+    struct Retyped {
+        Value* value = nullptr;
+        ValueType type;
+        bool inferred = false;
+    } retyped_;
     std::vector<std::pair<std::shared_ptr<Tensor>, std::size_t>> tensors_;
 };
 

@@ -13,7 +13,7 @@
 
 namespace nodus {
 
-class Attribute;
+struct Attribute;
 class Model;
 class Node;
 class Tensor;

@@ -35,14 +35,48 @@ template <typename T> T integral(DataType type, double v)
 {
     if (std::isnan(v) || v != std::floor(v))
         throw Error(shown(v) + " is not a whole number, as " + std::string(dataTypeName(type)) + " needs");
-    // Compare in long double so 64-bit bounds are exact enough.
-    const long double x = v;
-    if (x < static_cast<long double>(std::numeric_limits<T>::min())
-        || x > static_cast<long double>(std::numeric_limits<T>::max()))
+    // Bounds as exact powers of two: 2^63 is a double, INT64_MAX is not.
+    const double upper = std::ldexp(1.0, std::numeric_limits<T>::digits); // first value past the top
+    const double lower = std::numeric_limits<T>::is_signed ? -upper : 0.0;
+    if (v < lower || v >= upper)
         throw Error(shown(v) + " does not fit " + std::string(dataTypeName(type)) + " ("
             + std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max())
             + ")");
     return static_cast<T>(v);
+}
+
+template <typename T> T load(std::span<const std::byte> bytes, std::uint64_t index)
+{
+    const std::uint64_t at = index * sizeof(T);
+    if (at + sizeof(T) > bytes.size())
+        throw Error("element " + std::to_string(index) + " is outside the tensor");
+    T v;
+    std::memcpy(&v, bytes.data() + at, sizeof(T));
+    return v;
+}
+
+std::string int128Text(__int128 v)
+{
+    if (v == 0)
+        return "0";
+    const bool negative = v < 0;
+    unsigned __int128 u = negative ? static_cast<unsigned __int128>(-(v + 1)) + 1 : static_cast<unsigned __int128>(v);
+    std::string s;
+    while (u) {
+        s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+        u /= 10;
+    }
+    return negative ? "-" + s : s;
+}
+
+template <typename T> void storeInteger(DataType type, std::span<std::byte> bytes, std::uint64_t index, __int128 v)
+{
+    if (v < static_cast<__int128>(std::numeric_limits<T>::min())
+        || v > static_cast<__int128>(std::numeric_limits<T>::max()))
+        throw Error(int128Text(v) + " does not fit " + std::string(dataTypeName(type)) + " ("
+            + std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max())
+            + ")");
+    store(bytes, index, static_cast<T>(v));
 }
 
 // Nearest code of an 8-bit (or 4-bit) float type, ties to the even code;
@@ -148,6 +182,120 @@ std::optional<std::pair<double, double>> parseComplex(std::string_view text)
 }
 
 } // namespace
+
+bool isIntegerType(DataType type)
+{
+    switch (type) {
+    case DataType::Int8:
+    case DataType::UInt8:
+    case DataType::Int16:
+    case DataType::UInt16:
+    case DataType::Int32:
+    case DataType::UInt32:
+    case DataType::Int64:
+    case DataType::UInt64:
+    case DataType::Int4:
+    case DataType::UInt4:
+        return true;
+    default:
+        return false;
+    }
+}
+
+__int128 elementAsInteger(DataType type, std::span<const std::byte> bytes, std::uint64_t index)
+{
+    switch (type) {
+    case DataType::Int8:
+        return load<std::int8_t>(bytes, index);
+    case DataType::UInt8:
+        return load<std::uint8_t>(bytes, index);
+    case DataType::Int16:
+        return load<std::int16_t>(bytes, index);
+    case DataType::UInt16:
+        return load<std::uint16_t>(bytes, index);
+    case DataType::Int32:
+        return load<std::int32_t>(bytes, index);
+    case DataType::UInt32:
+        return load<std::uint32_t>(bytes, index);
+    case DataType::Int64:
+        return load<std::int64_t>(bytes, index);
+    case DataType::UInt64:
+        return load<std::uint64_t>(bytes, index);
+    case DataType::Int4:
+    case DataType::UInt4:
+        return static_cast<__int128>(elementAsDouble(type, bytes, index));
+    default:
+        throw Error(std::string(dataTypeName(type)) + " is not an integer type");
+    }
+}
+
+void encodeInteger(DataType type, std::span<std::byte> bytes, std::uint64_t index, __int128 v)
+{
+    switch (type) {
+    case DataType::Int8:
+        return storeInteger<std::int8_t>(type, bytes, index, v);
+    case DataType::UInt8:
+        return storeInteger<std::uint8_t>(type, bytes, index, v);
+    case DataType::Int16:
+        return storeInteger<std::int16_t>(type, bytes, index, v);
+    case DataType::UInt16:
+        return storeInteger<std::uint16_t>(type, bytes, index, v);
+    case DataType::Int32:
+        return storeInteger<std::int32_t>(type, bytes, index, v);
+    case DataType::UInt32:
+        return storeInteger<std::uint32_t>(type, bytes, index, v);
+    case DataType::Int64:
+        return storeInteger<std::int64_t>(type, bytes, index, v);
+    case DataType::UInt64:
+        return storeInteger<std::uint64_t>(type, bytes, index, v);
+    case DataType::Int4:
+    case DataType::UInt4:
+        if (v < -8 || v > 15)
+            throw Error(int128Text(v) + " does not fit " + std::string(dataTypeName(type)));
+        return encodeElement(type, bytes, index, static_cast<double>(v));
+    default:
+        throw Error(std::string(dataTypeName(type)) + " is not an integer type");
+    }
+}
+
+void convertElement(
+    DataType from, std::span<const std::byte> in, DataType to, std::span<std::byte> out, std::uint64_t index)
+{
+    const bool complexFrom = from == DataType::Complex64 || from == DataType::Complex128;
+    const bool complexTo = to == DataType::Complex64 || to == DataType::Complex128;
+    if (complexFrom) {
+        const double re = from == DataType::Complex64 ? load<float>(in, index * 2) : load<double>(in, index * 2);
+        const double im
+            = from == DataType::Complex64 ? load<float>(in, index * 2 + 1) : load<double>(in, index * 2 + 1);
+        if (complexTo) {
+            if (to == DataType::Complex64) {
+                store(out, index * 2, static_cast<float>(re));
+                store(out, index * 2 + 1, static_cast<float>(im));
+            } else {
+                store(out, index * 2, re);
+                store(out, index * 2 + 1, im);
+            }
+            return;
+        }
+        if (im != 0)
+            throw Error(shown(re) + (im < 0 ? "" : "+") + shown(im) + "i has an imaginary part "
+                + std::string(dataTypeName(to)) + " cannot hold");
+        encodeElement(to, out, index, re);
+        return;
+    }
+    if (isIntegerType(from) && isIntegerType(to)) {
+        encodeInteger(to, out, index, elementAsInteger(from, in, index));
+        return;
+    }
+    if (isIntegerType(from) && to == DataType::Bool) {
+        const __int128 v = elementAsInteger(from, in, index);
+        if (v != 0 && v != 1)
+            throw Error(int128Text(v) + " is not a bool (0 or 1)");
+        store(out, index, static_cast<std::uint8_t>(v));
+        return;
+    }
+    encodeElement(to, out, index, elementAsDouble(from, in, index));
+}
 
 std::uint16_t floatToFloat16(float value)
 {

@@ -21,6 +21,18 @@ void encodeElement(DataType type, std::span<std::byte> bytes, std::uint64_t inde
 // "true", "1+2i". Integers are parsed exactly (all 64 bits).
 void encodeElementText(DataType type, std::span<std::byte> bytes, std::uint64_t index, std::string_view text);
 
+// Integer element types (int4 to uint64; not bool).
+bool isIntegerType(DataType type);
+// Exact integer element access for those types.
+__int128 elementAsInteger(DataType type, std::span<const std::byte> bytes, std::uint64_t index);
+// Throws nodus::Error when `value` does not fit the type.
+void encodeInteger(DataType type, std::span<std::byte> bytes, std::uint64_t index, __int128 value);
+// Element `index` of a `from` tensor written into a `to` tensor: integers
+// exactly, complex part by part (to a real type only when the imaginary
+// part is zero). Throws nodus::Error when the value does not fit.
+void convertElement(
+    DataType from, std::span<const std::byte> in, DataType to, std::span<std::byte> out, std::uint64_t index);
+
 // Narrow float conversions, round to nearest even.
 std::uint16_t floatToFloat16(float value);
 std::uint16_t floatToBFloat16(float value);

@@ -45,6 +45,9 @@ public:
     bool fromOuterScope = false;
     // `type` was worked out by shape inference, not stored in the file.
     bool typeInferred = false;
+    // An edit (a new input shape) made the type the file stated for this
+    // value wrong: writers leave the stale statement out.
+    bool typeStale = false;
 
 private:
     friend class Graph;

@@ -21,17 +21,40 @@ namespace {
 int modelFieldWireType(std::uint32_t number)
 {
     switch (number) {
-    case 1: case 5: return 0;
-    case 2: case 3: case 4: case 6: case 7: case 8: case 14: case 20: case 25: return 2;
-    default: return -1;
+    case 1:
+    case 5:
+        return 0;
+    case 2:
+    case 3:
+    case 4:
+    case 6:
+    case 7:
+    case 8:
+    case 14:
+    case 20:
+    case 25:
+        return 2;
+    default:
+        return -1;
     }
 }
 
 bool isGraphField(std::uint32_t number)
 {
     switch (number) {
-    case 1: case 2: case 5: case 10: case 11: case 12: case 13: case 14: case 15: case 16: return true;
-    default: return false;
+    case 1:
+    case 2:
+    case 5:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+    case 16:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -104,7 +127,11 @@ void OnnxFormat::write(const Model& model, const std::filesystem::path& path, co
             *options.exportReport = std::move(report);
         return;
     }
-    syncOnnxDocument(model);
+    try {
+        syncOnnxDocument(model);
+    } catch (const std::exception& e) {
+        throw Error(path.string() + ": cannot save: " + e.what());
+    }
     OnnxWriteOptions o;
     if (options.externalData)
         o.externalData = OnnxWriteOptions::ExternalData::Always;

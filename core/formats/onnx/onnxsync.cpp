@@ -260,14 +260,13 @@ void syncGraph(const Graph& g, ::onnx::GraphProto& p, OnnxDocument& doc)
 
     syncValueInfos(g.inputs, *p.mutable_input(), doc);
     syncValueInfos(g.outputs, *p.mutable_output(), doc);
-    // value_info follows renames; entries whose value lost the type the file
-    // gave it (an input shape changed; what is shown now is inferred) are
-    // left out, they would contradict the graph.
+    // value_info follows renames; entries an edit made stale (an input
+    // shape changed) are left out, they would contradict the graph.
     std::vector<::onnx::ValueInfoProto*> infos;
     for (auto& vi : *p.mutable_value_info()) {
         auto it = doc.valueInfos.find(&vi);
         if (it != doc.valueInfos.end()) {
-            if (it->second->type.kind == ValueType::Kind::Unknown || it->second->typeInferred)
+            if (it->second->typeStale)
                 continue;
             setIfDifferent(vi, vi.name(), it->second->name(), &::onnx::ValueInfoProto::set_name);
             syncType(*it->second, vi);
@@ -277,8 +276,7 @@ void syncGraph(const Graph& g, ::onnx::GraphProto& p, OnnxDocument& doc)
     for (auto& d : doc.detached)
         if (auto* vi = dynamic_cast<::onnx::ValueInfoProto*>(d.get()))
             if (auto it = doc.valueInfos.find(vi); it != doc.valueInfos.end() && doc.valueInfoOwners[vi] == &p
-                && it->second->type.kind != ValueType::Kind::Unknown && !it->second->typeInferred
-                && !g.isInput(it->second) && !g.isOutput(it->second)) {
+                && !it->second->typeStale && !g.isInput(it->second) && !g.isOutput(it->second)) {
                 setIfDifferent(*vi, vi->name(), it->second->name(), &::onnx::ValueInfoProto::set_name);
                 infos.push_back(vi);
             }
