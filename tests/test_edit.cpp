@@ -455,6 +455,12 @@ private slots:
                 QVERIFY2(QString(e.what()).contains("read inside a subgraph"), e.what());
             }
         }
+        try {
+            renameValue("x", "t")->apply(*model);
+            QFAIL("renamed onto a name the If branch defines");
+        } catch (const EditRefused& e) {
+            QVERIFY2(QString(e.what()).contains("already used in subgraph 'then'"), e.what());
+        }
         QVERIFY(compareModels(*model, *original).empty());
 
         // Complex: scaled part by part.

@@ -465,10 +465,17 @@ public:
             return;
         // Subgraphs that read it from the main graph refer to it by name.
         std::vector<Graph*> graphs { &g };
+        // ONNX names are single-assignment across nested graphs too: a name
+        // any subgraph defines is taken.
+        std::string takenIn;
         g.forEachSubgraph([&](Graph& sub) {
             if (Value* inner = sub.findValue(from_); inner && inner->fromOuterScope)
                 graphs.push_back(&sub);
+            if (Value* clash = sub.findValue(to_); clash && !clash->fromOuterScope && takenIn.empty())
+                takenIn = sub.name;
         });
+        if (!takenIn.empty())
+            throw EditRefused("the name " + q(to_) + " is already used in subgraph " + q(takenIn));
         for (Graph* graph : graphs)
             if (graph->findValue(to_))
                 throw EditRefused("the name " + q(to_) + " is already used"
