@@ -643,14 +643,8 @@ private:
         auto* a = node->add_attribute();
         a->set_name("value");
         a->set_type(onnx::AttributeProto::TENSOR);
-        // The scalar's bytes, as the builder writes them.
-        auto tmp = b_.scalar(t, value, h + "_value");
-        auto& inits = *b_.graph().mutable_initializer();
-        *a->mutable_t() = inits[inits.size() - 1];
+        *a->mutable_t() = OnnxBuilder::scalarTensor(t, value);
         a->mutable_t()->add_dims(1);
-        a->mutable_t()->clear_name();
-        inits.RemoveLast();
-        (void)tmp;
         return y;
     }
 

@@ -1,6 +1,7 @@
 #include "onnxbuilder.h"
 
 #include "ir/tensor.h"
+#include "ir/tensorencode.h"
 #include "util/error.h"
 
 #include <onnx/defs/schema.h>
@@ -35,20 +36,6 @@ template <typename T> void appendRaw(std::string& raw, T v)
     char bytes[sizeof(T)];
     std::memcpy(bytes, &v, sizeof(T));
     raw.append(bytes, sizeof(T));
-}
-
-std::uint16_t toHalf(float f)
-{
-    std::uint32_t x;
-    std::memcpy(&x, &f, 4);
-    const std::uint32_t sign = (x >> 16) & 0x8000;
-    const int exponent = static_cast<int>((x >> 23) & 0xff) - 127 + 15;
-    std::uint32_t mantissa = x & 0x7fffff;
-    if (exponent <= 0)
-        return static_cast<std::uint16_t>(sign); // tiny constants flush to zero
-    if (exponent >= 31)
-        return static_cast<std::uint16_t>(sign | 0x7c00);
-    return static_cast<std::uint16_t>(sign | (exponent << 10) | (mantissa >> 13));
 }
 
 } // namespace
@@ -189,67 +176,31 @@ std::string OnnxBuilder::ints(const std::vector<std::int64_t>& values, std::stri
     return name;
 }
 
-std::string OnnxBuilder::scalar(DataType type, double value, std::string_view hint)
+onnx::TensorProto OnnxBuilder::scalarTensor(DataType type, double value)
 {
-    const std::string name = fresh(hint);
-    onnx::TensorProto& t = *graph_->add_initializer();
-    t.set_name(name);
     if (type == DataType::Undefined)
         type = DataType::Float;
-    t.set_data_type(static_cast<int>(type));
-    std::string raw;
-    switch (type) {
-    case DataType::Float:
-        appendRaw(raw, static_cast<float>(value));
-        break;
-    case DataType::Double:
-        appendRaw(raw, value);
-        break;
-    case DataType::Float16:
-        appendRaw(raw, toHalf(static_cast<float>(value)));
-        break;
-    case DataType::BFloat16: {
-        const float f = static_cast<float>(value);
-        std::uint32_t x;
-        std::memcpy(&x, &f, 4);
-        appendRaw(raw, static_cast<std::uint16_t>(x >> 16));
-        break;
-    }
-    case DataType::Int8:
-        appendRaw(raw, static_cast<std::int8_t>(value));
-        break;
-    case DataType::UInt8:
-        appendRaw(raw, static_cast<std::uint8_t>(value));
-        break;
-    case DataType::Int16:
-        appendRaw(raw, static_cast<std::int16_t>(value));
-        break;
-    case DataType::UInt16:
-        appendRaw(raw, static_cast<std::uint16_t>(value));
-        break;
-    case DataType::Int32:
-        appendRaw(raw, static_cast<std::int32_t>(value));
-        break;
-    case DataType::UInt32:
-        appendRaw(raw, static_cast<std::uint32_t>(value));
-        break;
-    case DataType::Int64:
-        appendRaw(raw, static_cast<std::int64_t>(value));
-        break;
-    case DataType::UInt64:
-        appendRaw(raw, static_cast<std::uint64_t>(value));
-        break;
-    case DataType::Bool:
-        appendRaw(raw, static_cast<std::uint8_t>(value != 0));
-        break;
-    default:
+    const auto size = storageBytes(type, 1);
+    if (!size || *size == 0 || dataTypeBits(type) < 8)
         throw Error("no scalar constant of type " + std::string(dataTypeName(type)));
-    }
-    t.set_raw_data(raw);
+    std::vector<std::byte> bytes(*size);
+    encodeElement(type, bytes, 0, value);
+    onnx::TensorProto t;
+    t.set_data_type(static_cast<int>(type));
+    t.set_raw_data(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return t;
+}
+
+std::string OnnxBuilder::scalar(DataType type, double value, std::string_view hint)
+{
+    onnx::TensorProto t = scalarTensor(type, value);
+    const std::string name = fresh(hint);
+    t.set_name(name);
     OnnxValueType v;
-    v.elementType = type;
+    v.elementType = static_cast<DataType>(t.data_type());
     v.rankKnown = true;
     known_[name] = v;
+    *graph_->add_initializer() = std::move(t);
     return name;
 }
 

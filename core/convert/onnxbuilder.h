@@ -37,7 +37,6 @@ public:
 
     // A name not used yet, derived from `base`.
     std::string fresh(std::string_view base);
-    void reserve(const std::string& name) { used_.insert(name); }
 
     // One node; outputs are fresh names derived from `hint` unless given.
     onnx::NodeProto& node(std::string_view op, const std::vector<std::string>& inputs,
@@ -57,7 +56,9 @@ public:
     std::string initializer(const Tensor& tensor, std::string_view hint, const std::vector<std::int64_t>& dims);
     // Small constants, stored as initializers.
     std::string ints(const std::vector<std::int64_t>& values, std::string_view hint, bool scalar = false);
-    // A scalar of `type` (any numeric ONNX type) with value `v`.
+    // A scalar of `type` (any numeric ONNX type) with value `v`, as an
+    // initializer or as an unnamed tensor (ConstantOfShape's value).
+    static onnx::TensorProto scalarTensor(DataType type, double v);
     std::string scalar(DataType type, double v, std::string_view hint);
 
     void addInput(const std::string& name, DataType type, const std::vector<Dim>& dims, bool rankKnown);

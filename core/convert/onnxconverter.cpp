@@ -199,11 +199,6 @@ void OnnxConverter::note(const std::string& text)
         report_.notes.push_back(text);
 }
 
-const Attribute* OnnxConverter::attr(const Node& n, std::string_view name)
-{
-    return n.attribute(name);
-}
-
 std::int64_t OnnxConverter::intAttr(const Node& n, std::string_view name, std::int64_t fallback)
 {
     const Attribute* a = n.attribute(name);

@@ -57,7 +57,6 @@ protected:
     virtual bool keepsInputType(const Node&) const { return false; }
     void note(const std::string& text);
 
-    static const Attribute* attr(const Node& n, std::string_view name);
     static std::int64_t intAttr(const Node& n, std::string_view name, std::int64_t fallback);
     static double floatAttr(const Node& n, std::string_view name, double fallback);
     static std::string stringAttr(const Node& n, std::string_view name, const std::string& fallback = {});

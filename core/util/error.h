@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -18,5 +19,15 @@ class KeyRequiredError : public Error {
 public:
     using Error::Error;
 };
+
+// For a writer's catch block: an error that already names `path` goes on
+// as it is; any other is reported as "<path>: cannot save: <what>".
+[[noreturn]] inline void rethrowSaveError(const std::filesystem::path& path, const std::exception& e)
+{
+    const std::string what = e.what();
+    if (what.starts_with(path.string()))
+        throw Error(what);
+    throw Error(path.string() + ": cannot save: " + what);
+}
 
 } // namespace nodus

@@ -983,11 +983,8 @@ void writeNpy(const Tensor& tensor, const std::filesystem::path& path)
         sink.write(e.payload);
         sink.flush();
         file.commit();
-    } catch (const Error& e) {
-        const std::string what = e.what();
-        if (what.starts_with(path.string()))
-            throw;
-        throw Error(path.string() + ": cannot save: " + what);
+    } catch (const std::exception& e) {
+        rethrowSaveError(path, e);
     }
 }
 

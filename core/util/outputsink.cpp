@@ -1,5 +1,8 @@
 #include "outputsink.h"
 
+#include "ir/tensordata.h"
+#include "util/mappedfile.h"
+
 #include "error.h"
 
 #include <algorithm>
@@ -141,6 +144,14 @@ void OutputSink::startWriteBack()
     ::sync_file_range(fd_, base_ + static_cast<std::int64_t>(writeBackFrom_),
         static_cast<std::int64_t>(written_ - writeBackFrom_), SYNC_FILE_RANGE_WRITE);
     writeBackFrom_ = written_;
+}
+
+void OutputSink::writeData(const TensorData& data)
+{
+    if (const FileRegion* r = data.region())
+        copyRange(r->file->fd(), r->offset, r->length);
+    else
+        write(data.bytes());
 }
 
 } // namespace nodus

@@ -9,6 +9,8 @@
 
 namespace nodus {
 
+class TensorData;
+
 // A buffered protobuf output stream onto a file descriptor that can also
 // splice byte ranges from another file in the kernel (copy_file_range), so
 // saving a model copies unedited weights the way `cp` does: without pulling
@@ -30,6 +32,9 @@ public:
 
     void write(std::span<const std::byte> bytes);
     void copyRange(int srcFd, std::uint64_t offset, std::uint64_t length);
+    // A tensor's bytes: copied in the kernel from the file they still lie
+    // in, written from memory otherwise.
+    void writeData(const TensorData& data);
     void zeros(std::uint64_t count);
     void flush();
     std::uint64_t position() const { return written_ + used_; }

@@ -143,13 +143,8 @@ void CheckpointWriter::write(const std::filesystem::path& path)
         writer.write(doc_.proto, sink);
         sink.flush();
         file.commit();
-    } catch (const Error& e) {
-        const std::string what = e.what();
-        if (what.starts_with(path.string()))
-            throw;
-        throw Error(path.string() + ": cannot save: " + what);
     } catch (const std::exception& e) {
-        throw Error(path.string() + ": cannot save: " + e.what());
+        rethrowSaveError(path, e);
     }
 }
 

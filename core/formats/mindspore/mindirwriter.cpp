@@ -204,13 +204,8 @@ void MindirWriter::write(const fs::path& path)
         AtomicFile file(path);
         writeAll(file.fd(), sealed, path);
         file.commit();
-    } catch (const Error& e) {
-        const std::string what = e.what();
-        if (what.starts_with(path.string()))
-            throw;
-        throw Error(path.string() + ": cannot save: " + what);
     } catch (const std::exception& e) {
-        throw Error(path.string() + ": cannot save: " + e.what());
+        rethrowSaveError(path, e);
     }
 }
 

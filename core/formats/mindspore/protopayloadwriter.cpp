@@ -128,7 +128,8 @@ void ProtoPayloadWriter::writeMessage(const Message& original, CodedOutputStream
     bool payloadDone = payload == nullptr;
     auto emitPayload = [&] {
         writeDelimitedHeader(out, e->field, payload->size());
-        writePayload(*payload, out, sink);
+        out.Trim();
+        sink.writeData(*payload);
         payloadDone = true;
     };
     for (const auto* fd : fields) {
@@ -150,15 +151,6 @@ void ProtoPayloadWriter::writeMessage(const Message& original, CodedOutputStream
     if (!payloadDone)
         emitPayload();
     WireFormat::SerializeUnknownFields(refl->GetUnknownFields(m), &out);
-}
-
-void ProtoPayloadWriter::writePayload(const TensorData& data, CodedOutputStream& out, OutputSink& sink) const
-{
-    out.Trim();
-    if (const FileRegion* r = data.region())
-        sink.copyRange(r->file->fd(), r->offset, r->length);
-    else
-        sink.write(data.bytes());
 }
 
 } // namespace nodus

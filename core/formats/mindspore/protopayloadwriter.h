@@ -50,7 +50,6 @@ private:
     const Emission* emission(const Message& m) const;
     std::uint64_t elementSize(const Message& m);
     void writeMessage(const Message& m, google::protobuf::io::CodedOutputStream& out, OutputSink& sink);
-    void writePayload(const TensorData& data, google::protobuf::io::CodedOutputStream& out, OutputSink& sink) const;
 
     bool streamed(const Message& original, const Message& m, const Emission* e) const;
 

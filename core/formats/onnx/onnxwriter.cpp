@@ -44,7 +44,7 @@ const OnnxDocument& onnxDocument(const Model& model)
 {
     if (!model.native || model.native->formatName() != "onnx")
         throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-                    + ", not ONNX: export it to ONNX instead of saving it as ONNX");
+            + ", not ONNX: export it to ONNX instead of saving it as ONNX");
     return static_cast<const OnnxDocument&>(*model.native);
 }
 
@@ -210,8 +210,8 @@ void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink, boo
 
     // Deterministic order for the data file: walk tensors in proto order is
     // not available from the map, so order by their offsets in the source.
-    std::vector<std::pair<const ::onnx::TensorProto*, std::shared_ptr<Tensor>>> ordered(doc_.tensors.begin(),
-                                                                                          doc_.tensors.end());
+    std::vector<std::pair<const ::onnx::TensorProto*, std::shared_ptr<Tensor>>> ordered(
+        doc_.tensors.begin(), doc_.tensors.end());
     std::sort(ordered.begin(), ordered.end(), [this](const auto& a, const auto& b) {
         auto key = [this](const auto& entry) {
             auto it = doc_.payloads.find(entry.first);
@@ -264,13 +264,11 @@ void OnnxWriter::plan(const std::string& dataLocation, OutputSink* dataSink, boo
         if (external) {
             auto& c = copy();
             clearData(c);
-            const std::uint64_t pad = (kExternalAlignment - dataSink->position() % kExternalAlignment) % kExternalAlignment;
+            const std::uint64_t pad
+                = (kExternalAlignment - dataSink->position() % kExternalAlignment) % kExternalAlignment;
             dataSink->zeros(pad);
             const std::uint64_t offset = dataSink->position();
-            if (const FileRegion* r = tensor->data->region())
-                dataSink->copyRange(r->file->fd(), r->offset, r->length);
-            else
-                dataSink->write(tensor->data->bytes());
+            dataSink->writeData(*tensor->data);
             c.set_data_location(::onnx::TensorProto::EXTERNAL);
             auto add = [&c](const std::string& key, const std::string& value) {
                 auto* kv = c.add_external_data();
@@ -351,14 +349,16 @@ void OnnxWriter::writeMessage(const Message& m, CodedOutputStream& out, OutputSi
         for (const auto* fd : fields) {
             if (!payloadDone && fd->number() > kRawDataField) {
                 writeDelimitedHeader(out, kRawDataField, e.payload->size());
-                writePayload(*e.payload, out, sink);
+                out.Trim();
+                sink.writeData(*e.payload);
                 payloadDone = true;
             }
             WireFormat::SerializeFieldWithCachedSizes(fd, proto, &out);
         }
         if (!payloadDone) {
             writeDelimitedHeader(out, kRawDataField, e.payload->size());
-            writePayload(*e.payload, out, sink);
+            out.Trim();
+            sink.writeData(*e.payload);
         }
         WireFormat::SerializeUnknownFields(prefl->GetUnknownFields(proto), &out);
         return;
@@ -382,15 +382,6 @@ void OnnxWriter::writeMessage(const Message& m, CodedOutputStream& out, OutputSi
         }
     }
     WireFormat::SerializeUnknownFields(refl->GetUnknownFields(m), &out);
-}
-
-void OnnxWriter::writePayload(const TensorData& data, CodedOutputStream& out, OutputSink& sink) const
-{
-    out.Trim();
-    if (const FileRegion* r = data.region())
-        sink.copyRange(r->file->fd(), r->offset, r->length);
-    else
-        sink.write(data.bytes());
 }
 
 } // namespace nodus

@@ -47,7 +47,6 @@ private:
     std::uint64_t elementSize(const google::protobuf::Message& m) const;
     void writeMessage(const google::protobuf::Message& m, google::protobuf::io::CodedOutputStream& out,
                       OutputSink& sink) const;
-    void writePayload(const TensorData& data, google::protobuf::io::CodedOutputStream& out, OutputSink& sink) const;
 
     const OnnxDocument& doc_;
     OnnxWriteOptions options_;
