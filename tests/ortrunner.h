@@ -32,7 +32,7 @@ struct OrtOutput {
     std::string type;
     std::vector<std::int64_t> dims;
     bool finite = false;
-    std::vector<double> data; // the first 64 elements
+    std::vector<double> data; // the first 64 elements (all with `full`)
 };
 
 struct OrtResult {
@@ -100,7 +100,8 @@ inline std::vector<OrtInput> ortInputsOf(
     return out;
 }
 
-inline OrtResult runOnnxRuntime(const std::filesystem::path& model, const std::vector<OrtInput>& inputs)
+inline OrtResult runOnnxRuntime(
+    const std::filesystem::path& model, const std::vector<OrtInput>& inputs, bool full = false)
 {
     OrtResult r;
     QJsonArray list;
@@ -129,7 +130,9 @@ inline OrtResult runOnnxRuntime(const std::filesystem::path& model, const std::v
     spec.flush();
     QProcess p;
     p.start("node",
-        { QString::fromStdString(ortScript().string()), QString::fromStdString(model.string()), spec.fileName() });
+        QStringList { QString::fromStdString(ortScript().string()), QString::fromStdString(model.string()),
+            spec.fileName() }
+            + (full ? QStringList { "--full" } : QStringList {}));
     if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
         r.error = QString::fromUtf8(p.readAllStandardError()).trimmed();
         if (r.error.isEmpty())

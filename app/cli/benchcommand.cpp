@@ -300,6 +300,8 @@ int benchCommand(const Args& args)
         return saveOnce(args[1], args[2]);
     if (!args.empty() && args[0] == "layout")
         return layoutBench(args);
+    if (!args.empty() && args[0] == "run")
+        return runCommand(args, "bench-run");
     if (args.empty() || (args[0] != "load" && args[0] != "save"))
         return usageError(
             "bench: expected 'bench load FILE [--runs N]', 'bench save FILE [--runs N]' or 'bench layout ...'");

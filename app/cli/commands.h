@@ -17,6 +17,8 @@ int editCommand(const Args& args);
 int applyWeightsCommand(const Args& args);
 int benchCommand(const Args& args);
 int layoutBench(const Args& args);
+// run, conformance, devices and bench-run (the Vulkan runtime).
+int runCommand(const Args& args, const std::string& command);
 
 int usageError(const std::string& message);
 

@@ -40,6 +40,20 @@ usage:
                                           load WEIGHTS' tensors (a MindSpore checkpoint, ...) into MODEL's
                                           parameters by name and save OUT in MODEL's format; reports the
                                           parameters not loaded and the weights not used
+  nodus-cli run MODEL [--input NAME=FILE.npy]... [--seed N] [--fill random|zeros|ones] [--dim SYMBOL=N]
+                [--device NAME] [--output-dir DIR] [--profile] [--json]
+                                          run MODEL on the Vulkan backend (a GPU, or lavapipe on the CPU);
+                                          inputs not given are generated (seeded); outputs are summarized
+                                          and written as DIR/<name>.npy; --profile lists the slowest nodes
+  nodus-cli conformance DIR [--filter TEXT] [--device NAME] [--json]
+                                          run the ONNX backend node tests in DIR (test_*/model.onnx and
+                                          test_data_set_*/input_*.pb, output_*.pb): one line per test and
+                                          "N passed, N failed, N skipped"
+  nodus-cli devices                       list the Vulkan devices, best first
+  nodus-cli bench run MODEL [--runs N] [--device NAME] [--no-ort]
+                                          median inference time on the Vulkan backend, beside onnxruntime
+                                          CPU's on the same model (when tools/ort is installed):
+                                          {median_ms, device, onnxruntime_cpu_median_ms}
   nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
                                           {median_s, peak_rss_mb, nodes}
   nodus-cli bench save FILE [--runs N]    edit FILE's largest tensor and save a copy beside it, in fresh
@@ -73,6 +87,8 @@ int main(int argc, char** argv)
         return infoCommand(args);
     if (command == "graph")
         return graphCommand(args);
+    if (command == "run" || command == "conformance" || command == "devices")
+        return runCommand(args, command);
     if (command == "convert")
         return convertCommand(args);
     if (command == "edit")

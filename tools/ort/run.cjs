@@ -2,12 +2,12 @@
 // Runs an ONNX model with onnxruntime-node, the reference runtime of Nodus'
 // tests and benchmarks, on deterministic inputs.
 //
-//   node tools/ort/run.cjs MODEL.onnx SPEC.json [--runs N]
+//   node tools/ort/run.cjs MODEL.onnx SPEC.json [--runs N] [--full]
 //
 // SPEC.json: {"inputs": [{"name", "type": "float32"|"uint8"|"int64"|...,
 //             "dims": [..], "data": [..] (optional)}]}. Inputs without data are filled from a fixed-seed generator
 // (floats in [-1, 1), integers in [0, 8)). Prints one JSON object:
-// {"outputs": [{"name", "type", "dims", "finite", "sum", "data" (first 64)}],
+// {"outputs": [{"name", "type", "dims", "finite", "sum", "data" (first 64, or all with --full)}],
 //  "run_ms": [...]}. Exit status 1 with the error on stderr when the model
 // does not load or run. npm install --prefix tools/ort puts onnxruntime-node
 // beside this script (tools/test does).
@@ -52,6 +52,9 @@ async function main() {
   let runs = 1;
   const k = args.indexOf('--runs');
   if (k >= 0) { runs = Number(args[k + 1]); args.splice(k, 2); }
+  const f = args.indexOf('--full');
+  const limit = f >= 0 ? Infinity : 64;
+  if (f >= 0) args.splice(f, 1);
   if (args.length !== 2) {
     console.error('usage: run.cjs MODEL.onnx SPEC.json [--runs N]');
     process.exit(2);
@@ -77,7 +80,7 @@ async function main() {
       const v = Number(t.data[i]);
       if (!Number.isFinite(v)) finite = false;
       sum += v;
-      if (i < 64) data.push(v);
+      if (i < limit) data.push(v);
     }
     return { name, type: t.type, dims: t.dims.map(Number), finite, sum, data };
   });

@@ -1,0 +1,428 @@
+#include "executor.h"
+
+#include "ir/graph.h"
+#include "ir/node.h"
+#include "ir/tensor.h"
+#include "ir/value.h"
+#include "runtimeerror.h"
+#include "vulkandevice.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <unordered_set>
+
+namespace nodus::rt {
+
+RtValue* Scope::find(const Value* v)
+{
+    auto it = values_.find(v);
+    return it == values_.end() ? nullptr : &it->second;
+}
+
+const RtValue* Scope::findByName(const std::string& name) const
+{
+    for (const Scope* s = this; s; s = s->parent_) {
+        auto it = s->names_.find(name);
+        if (it != s->names_.end()) {
+            auto vit = s->values_.find(it->second);
+            if (vit != s->values_.end())
+                return &vit->second;
+        }
+    }
+    return nullptr;
+}
+
+RtValue& Scope::set(const Value* v, RtValue value)
+{
+    names_[v->name()] = v;
+    return values_[v] = std::move(value);
+}
+
+void Scope::erase(const Value* v)
+{
+    values_.erase(v);
+}
+
+Executor::Executor(VulkanDevice& device, BufferPool& pool, Recorder& recorder,
+    std::unordered_map<const Tensor*, RtValue>& weights, int opset, Options options)
+    : device_(device)
+    , pool_(pool)
+    , recorder_(recorder)
+    , weights_(weights)
+    , opset_(opset)
+    , options_(std::move(options))
+{
+}
+
+namespace {
+
+// Names a node reads from enclosing graphs through its subgraphs.
+void outerReads(const Graph& g, std::set<std::string>& names)
+{
+    std::unordered_set<std::string> local;
+    for (auto* v : g.inputs)
+        local.insert(v->name());
+    for (auto& n : g.nodes())
+        for (auto* v : n->outputs())
+            if (v)
+                local.insert(v->name());
+    for (auto& t : g.initializers)
+        local.insert(t->name);
+    for (auto& n : g.nodes()) {
+        for (auto* v : n->inputs())
+            if (v && !local.count(v->name()) && !v->initializer)
+                names.insert(v->name());
+        for (auto& a : n->attributes)
+            for (auto& sub : a.graphs) {
+                std::set<std::string> inner;
+                outerReads(*sub, inner);
+                for (auto& name : inner)
+                    if (!local.count(name))
+                        names.insert(name);
+            }
+    }
+    for (auto* v : g.outputs)
+        if (!local.count(v->name()))
+            names.insert(v->name());
+}
+
+// Nodes in an order where every producer comes before its readers (files
+// are meant to be sorted, but not every exporter sorts).
+std::vector<const Node*> topologicalOrder(const Graph& g)
+{
+    std::unordered_map<const Node*, int> pending;
+    std::unordered_map<const Node*, std::vector<const Node*>> readers;
+    std::unordered_map<std::string, const Node*> producerByName;
+    for (auto& n : g.nodes())
+        for (auto* v : n->outputs())
+            if (v)
+                producerByName[v->name()] = n.get();
+    for (auto& n : g.nodes()) {
+        std::set<const Node*> deps;
+        for (auto* v : n->inputs())
+            if (v && v->producer() && v->producer()->graph() == &g)
+                deps.insert(v->producer());
+        std::set<std::string> outer;
+        for (auto& a : n->attributes)
+            for (auto& sub : a.graphs)
+                outerReads(*sub, outer);
+        for (auto& name : outer)
+            if (auto it = producerByName.find(name); it != producerByName.end())
+                deps.insert(it->second);
+        deps.erase(n.get());
+        pending[n.get()] = int(deps.size());
+        for (auto* d : deps)
+            readers[d].push_back(n.get());
+    }
+    std::vector<const Node*> order;
+    std::vector<const Node*> ready;
+    for (auto it = g.nodes().rbegin(); it != g.nodes().rend(); ++it)
+        if (pending[it->get()] == 0)
+            ready.push_back(it->get());
+    while (!ready.empty()) {
+        const Node* n = ready.back();
+        ready.pop_back();
+        order.push_back(n);
+        auto& rs = readers[n];
+        for (auto it = rs.rbegin(); it != rs.rend(); ++it)
+            if (--pending[*it] == 0)
+                ready.push_back(*it);
+    }
+    if (order.size() != g.nodes().size())
+        throw RuntimeError("graph '" + g.name + "' has a cycle, which ONNX does not allow");
+    return order;
+}
+
+} // namespace
+
+RtValue* Executor::lookup(const Value* v, Scope& scope)
+{
+    if (RtValue* r = scope.find(v))
+        return r;
+    if (v->initializer) {
+        auto it = weights_.find(v->initializer.get());
+        if (it == weights_.end()) {
+            RtValue w;
+            w.type = v->initializer->dataType;
+            w.shape = v->initializer->dims;
+            w.source = v->initializer;
+            it = weights_.emplace(v->initializer.get(), std::move(w)).first;
+        }
+        return &it->second;
+    }
+    if (const RtValue* outer = scope.findByName(v->name()))
+        return const_cast<RtValue*>(outer);
+    return nullptr;
+}
+
+BufferRef Executor::ensureDevice(RtValue& value)
+{
+    if (value.kind != RtValue::Kind::Tensor)
+        throw RuntimeError("a sequence or an empty optional was given where a tensor is needed");
+    std::uint64_t bytes = value.bytes();
+    if (!value.buffer) {
+        if (value.host) {
+            value.buffer = pool_.acquire(std::max<std::uint64_t>(bytes, 16));
+            recorder_.upload(*value.buffer, value.host->data);
+        } else if (value.source) {
+            const Tensor& t = *value.source;
+            bool direct = t.dataType == DataType::Float || t.dataType == DataType::Int32 || t.dataType == DataType::Int64
+                || t.dataType == DataType::UInt32 || t.dataType == DataType::UInt64;
+            auto buffer = pool_.dedicated(std::max<std::uint64_t>(bytes, 16));
+            HostTensor converted;
+            std::span<const std::byte> src;
+            if (bytes) {
+                if (direct && t.data && t.data->size() >= bytes && !t.isSparse())
+                    src = t.data->bytes().first(bytes);
+                else {
+                    converted = toHost(t);
+                    src = converted.data;
+                }
+            }
+            // A fresh buffer no recorded command uses yet: write it directly
+            // where it is mapped.
+            if (buffer->mapped)
+                std::memcpy(buffer->mapped, src.data(), src.size());
+            else
+                recorder_.upload(*buffer, src);
+            value.buffer = std::move(buffer);
+        } else {
+            throw RuntimeError("internal error: a value has neither device nor host data");
+        }
+    }
+    return { value.buffer.get(), value.offset, std::max<std::uint64_t>(bytes, 4) };
+}
+
+const HostTensor& Executor::ensureHost(RtValue& value)
+{
+    if (value.kind != RtValue::Kind::Tensor)
+        throw RuntimeError("a sequence or an empty optional was given where a tensor is needed");
+    if (!value.host) {
+        if (value.source && value.source->dims == value.shape) {
+            value.host = std::make_shared<HostTensor>(toHost(*value.source));
+        } else if (value.source) {
+            HostTensor t = toHost(*value.source);
+            t.shape = value.shape;
+            value.host = std::make_shared<HostTensor>(std::move(t));
+        } else if (value.buffer) {
+            ensureHostAll({ &value });
+        } else {
+            throw RuntimeError("internal error: a value has neither device nor host data");
+        }
+    }
+    return *value.host;
+}
+
+void Executor::ensureHostAll(const std::vector<RtValue*>& values)
+{
+    std::vector<std::pair<const Buffer*, VkDeviceSize>> reads;
+    std::vector<RtValue*> targets;
+    for (RtValue* v : values) {
+        if (v->kind != RtValue::Kind::Tensor || v->host)
+            continue;
+        if (!v->buffer) {
+            ensureHost(*v);
+            continue;
+        }
+        if (v->offset != 0)
+            throw RuntimeError("internal error: reading a value at an offset");
+        reads.push_back({ v->buffer.get(), v->bytes() });
+        targets.push_back(v);
+    }
+    if (reads.empty())
+        return;
+    auto data = recorder_.read(reads);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        auto h = std::make_shared<HostTensor>();
+        h->type = targets[i]->type;
+        h->shape = targets[i]->shape;
+        h->data = std::move(data[i]);
+        targets[i]->host = std::move(h);
+    }
+}
+
+RtValue Executor::makeDevice(DataType type, std::vector<std::int64_t> shape)
+{
+    RtValue v;
+    v.type = type;
+    v.shape = std::move(shape);
+    v.buffer = pool_.acquire(std::max<std::uint64_t>(v.bytes(), 16));
+    return v;
+}
+
+std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue> inputs, const Scope* outer, Scope* keep)
+{
+    Scope local(outer);
+    Scope& scope = keep ? *keep : local;
+    const Scope* previous = scope_;
+    scope_ = &scope;
+    ++depth_;
+    struct Restore {
+        Executor* e;
+        const Scope* previous;
+        ~Restore()
+        {
+            e->scope_ = previous;
+            --e->depth_;
+        }
+    } restore { this, previous };
+
+    std::vector<Value*> bound = inputs.size() == graph.inputs.size() ? graph.inputs : graph.realInputs();
+    if (bound.size() != inputs.size())
+        throw RuntimeError("graph '" + graph.name + "' takes " + std::to_string(bound.size()) + " inputs, "
+            + std::to_string(inputs.size()) + " given");
+    for (std::size_t i = 0; i < bound.size(); ++i)
+        scope.set(bound[i], std::move(inputs[i]));
+
+    auto order = topologicalOrder(graph);
+    const bool top = depth_ == 1;
+    if (top)
+        for (std::size_t i = 0; i < graph.nodes().size(); ++i)
+            nodeIndex_[graph.nodes()[i].get()] = int(i);
+
+    // Liveness: the last reader of each value (a node whose subgraphs read
+    // it by name counts as a reader).
+    std::unordered_map<const Value*, std::size_t> lastUse;
+    std::unordered_map<std::string, const Value*> byName;
+    for (auto& v : graph.values())
+        byName[v->name()] = v.get();
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        for (auto* v : order[i]->inputs())
+            if (v)
+                lastUse[v] = i;
+        std::set<std::string> outerNames;
+        for (auto& a : order[i]->attributes)
+            for (auto& sub : a.graphs)
+                outerReads(*sub, outerNames);
+        for (auto& name : outerNames)
+            if (auto it = byName.find(name); it != byName.end())
+                lastUse[it->second] = i;
+    }
+    const bool release = !(keep && top && options_.keepIntermediates);
+    std::unordered_set<const Value*> outputs(graph.outputs.begin(), graph.outputs.end());
+
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (options_.cancel && options_.cancel->load())
+            throw RunCancelled();
+        const Node& node = *order[i];
+        runNode(node, scope);
+        if (release) {
+            for (auto* v : node.inputs())
+                if (v && lastUse[v] == i && !outputs.count(v) && v->graph() == &graph && !v->initializer)
+                    scope.erase(v);
+            for (auto* v : node.outputs())
+                if (v && !lastUse.count(v) && !outputs.count(v))
+                    scope.erase(v);
+        }
+        if (top && options_.progress)
+            options_.progress(int(i + 1), int(order.size()));
+    }
+
+    std::vector<RtValue> result;
+    for (auto* v : graph.outputs) {
+        RtValue* r = lookup(v, scope);
+        if (!r)
+            throw RuntimeError("graph output '" + v->name() + "' was not computed");
+        result.push_back(*r);
+    }
+    return result;
+}
+
+void Executor::runNode(const Node& node, Scope& scope)
+{
+    std::vector<RtValue*> inputs;
+    for (auto* v : node.inputs()) {
+        if (!v || v->name().empty()) {
+            inputs.push_back(nullptr);
+            continue;
+        }
+        RtValue* r = lookup(v, scope);
+        if (!r)
+            throw RuntimeError(node.opType + " '" + node.name + "': input '" + v->name() + "' was not computed");
+        inputs.push_back(r);
+    }
+    auto store = [&](std::vector<RtValue>& outs) {
+        for (std::size_t i = 0; i < node.outputs().size() && i < outs.size(); ++i) {
+            const Value* v = node.outputs()[i];
+            if (v && !v->name().empty())
+                scope.set(v, std::move(outs[i]));
+        }
+    };
+
+    const KernelInfo* kernel = KernelRegistry::instance().find(node.domain, node.opType);
+    if (hostEvaluable(node, opset_)) {
+        bool shapeOnly = shapeOnlyOp(node);
+        bool onHost = true;
+        for (RtValue* r : inputs)
+            if (r && (r->kind != RtValue::Kind::Tensor
+                    || !(shapeOnly || r->host || (r->source && r->count() <= 65536))))
+                onHost = false;
+        if (onHost || !kernel) {
+            std::vector<HostTensor> shapes;
+            shapes.reserve(inputs.size());
+            std::vector<const HostTensor*> hostInputs;
+            for (RtValue* r : inputs) {
+                if (!r) {
+                    hostInputs.push_back(nullptr);
+                } else if (shapeOnly) {
+                    if (r->kind != RtValue::Kind::Tensor)
+                        throw RuntimeError(node.opType + " '" + node.name + "': input is not a tensor");
+                    HostTensor s;
+                    s.type = r->type;
+                    s.shape = r->shape;
+                    shapes.push_back(std::move(s));
+                    hostInputs.push_back(&shapes.back());
+                } else {
+                    hostInputs.push_back(&ensureHost(*r));
+                }
+            }
+            std::vector<HostTensor> results;
+            try {
+                results = hostEvaluate(node, hostInputs, opset_);
+            } catch (const RunCancelled&) {
+                throw;
+            } catch (const RuntimeError& e) {
+                throw RuntimeError(node.opType + " '" + node.name + "': " + e.what());
+            }
+            std::vector<RtValue> outs(results.size());
+            for (std::size_t i = 0; i < results.size(); ++i) {
+                outs[i].type = results[i].type;
+                outs[i].shape = results[i].shape;
+                outs[i].host = std::make_shared<HostTensor>(std::move(results[i]));
+            }
+            store(outs);
+            return;
+        }
+    }
+    if (!kernel)
+        throw RuntimeError(node.opType + " '" + node.name + "': no kernel for this op");
+
+    KernelContext ctx(*this, node, inputs, opset_);
+    const bool top = depth_ == 1;
+    if (top)
+        recorder_.beginNode(nodeIndex_[&node]);
+    try {
+        kernel->run(ctx);
+    } catch (const RunCancelled&) {
+        throw;
+    } catch (const RuntimeError& e) {
+        std::string what = e.what();
+        std::string prefix = node.opType + " '" + node.name + "'";
+        throw RuntimeError(what.rfind(prefix, 0) == 0 ? what : prefix + ": " + what);
+    } catch (const std::exception& e) {
+        throw RuntimeError(node.opType + " '" + node.name + "': " + e.what());
+    }
+    if (top)
+        recorder_.endNode();
+    for (std::size_t i = 0; i < node.outputs().size(); ++i) {
+        const Value* v = node.outputs()[i];
+        if (v && !v->name().empty() && (i >= ctx.outputs_.size() || ctx.outputs_[i].kind == RtValue::Kind::Tensor
+                                           && !ctx.outputs_[i].buffer && !ctx.outputs_[i].host && !ctx.outputs_[i].source))
+            throw RuntimeError(node.opType + " '" + node.name + "': internal error: output " + std::to_string(i)
+                + " was not produced");
+    }
+    store(ctx.outputs_);
+}
+
+} // namespace nodus::rt

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "kernel.h"
+#include "rtvalue.h"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nodus {
+class Graph;
+class Node;
+class Tensor;
+class Value;
+} // namespace nodus
+
+namespace nodus::rt {
+
+class BufferPool;
+class VulkanDevice;
+
+// Values of one graph during a run; subgraph scopes reach their enclosing
+// graph's values by name.
+class Scope {
+public:
+    explicit Scope(const Scope* parent = nullptr)
+        : parent_(parent)
+    {
+    }
+    RtValue* find(const Value* v);
+    const RtValue* findByName(const std::string& name) const;
+    RtValue& set(const Value* v, RtValue value);
+    void erase(const Value* v);
+    const std::unordered_map<const Value*, RtValue>& values() const { return values_; }
+
+private:
+    const Scope* parent_;
+    std::unordered_map<const Value*, RtValue> values_;
+    std::unordered_map<std::string, const Value*> names_;
+};
+
+// Runs graphs node by node: host evaluation for small shape computations
+// whose inputs are known on the host, a kernel dispatch otherwise; values
+// are released after their last reader (unless intermediates are kept).
+class Executor {
+public:
+    struct Options {
+        bool keepIntermediates = false;
+        const std::atomic<bool>* cancel = nullptr;
+        std::function<void(int, int)> progress;
+    };
+    Executor(VulkanDevice& device, BufferPool& pool, Recorder& recorder,
+        std::unordered_map<const Tensor*, RtValue>& weights, int opset, Options options);
+
+    // Runs `graph` with its real inputs bound to `inputs` (in order);
+    // returns its outputs. `outer` resolves names from enclosing graphs.
+    std::vector<RtValue> runGraph(const Graph& graph, std::vector<RtValue> inputs, const Scope* outer,
+        Scope* keep = nullptr);
+
+    VulkanDevice& device() { return device_; }
+    BufferPool& pool() { return pool_; }
+    Recorder& recorder() { return recorder_; }
+    // The node's main-graph index, for timings.
+    std::unordered_map<const Node*, int>& nodeIndex() { return nodeIndex_; }
+
+    BufferRef ensureDevice(RtValue& value);
+    const HostTensor& ensureHost(RtValue& value);
+    // Reads back many device values at once (one wait).
+    void ensureHostAll(const std::vector<RtValue*>& values);
+    RtValue makeDevice(DataType type, std::vector<std::int64_t> shape);
+
+    const Scope* currentScope() const { return scope_; }
+
+private:
+    void runNode(const Node& node, Scope& scope);
+    RtValue* lookup(const Value* v, Scope& scope);
+
+    VulkanDevice& device_;
+    BufferPool& pool_;
+    Recorder& recorder_;
+    std::unordered_map<const Tensor*, RtValue>& weights_;
+    int opset_;
+    Options options_;
+    const Scope* scope_ = nullptr;
+    int depth_ = 0;
+    std::unordered_map<const Node*, int> nodeIndex_;
+};
+
+// Host evaluation of cheap ops over small host tensors (shape arithmetic):
+// returns false when `opType` has no host implementation here.
+bool hostEvaluable(const Node& node, int opset);
+std::vector<HostTensor> hostEvaluate(const Node& node, std::vector<const HostTensor*> inputs, int opset);
+// Ops whose output needs only the input's shape (Shape, Size).
+bool shapeOnlyOp(const Node& node);
+
+} // namespace nodus::rt

@@ -1,0 +1,150 @@
+#pragma once
+
+#include "recorder.h"
+#include "rtvalue.h"
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nodus {
+class Graph;
+class Node;
+struct Attribute;
+} // namespace nodus
+
+namespace nodus::rt {
+
+class Executor;
+
+// What a kernel sees of one node during a run. Inputs come as RtValues
+// (omitted optional inputs are absent: has(i) is false); a kernel computes
+// its output shapes from the input shapes it is given (and from host values
+// of shape inputs), allocates outputs with output(), and records dispatches.
+class KernelContext {
+public:
+    KernelContext(Executor& executor, const Node& node, std::vector<RtValue*> inputs, int opset);
+
+    const Node& node() const { return node_; }
+    int opset() const { return opset_; }
+    Recorder& recorder();
+    Executor& executor() { return executor_; }
+
+    // ---- inputs
+    int inputCount() const { return int(inputs_.size()); }
+    bool has(int i) const { return i < int(inputs_.size()) && inputs_[i] != nullptr; }
+    const RtValue& input(int i) const; // throws when absent
+    DataType type(int i) const { return input(i).type; }
+    const std::vector<std::int64_t>& shape(int i) const { return input(i).shape; }
+    std::uint64_t count(int i) const { return input(i).count(); }
+    // The input on the device (uploaded now when it lives on the host).
+    BufferRef buffer(int i);
+    // The input on the host (read back from the device now if it must be:
+    // this waits for the queue, so kernels ask only for small shape inputs).
+    const HostTensor& host(int i);
+    std::vector<std::int64_t> ints(int i) { return host(i).ints(); }
+    std::vector<double> doubles(int i) { return host(i).doubles(); }
+    // True when the input is already on the host (no wait needed).
+    bool onHost(int i) const;
+
+    // ---- outputs
+    int outputCount() const;
+    bool wanted(int i) const; // the node has output i and it has a name
+    // A fresh device tensor for output i (pooled; released after its last reader).
+    RtValue& output(int i, DataType type, std::vector<std::int64_t> shape);
+    BufferRef outBuffer(int i);
+    // Output i is input j's elements under a new shape (Reshape, Squeeze...):
+    // no copy.
+    void alias(int i, int j, std::vector<std::int64_t> shape);
+    // Output i computed on the host.
+    void setHost(int i, HostTensor tensor);
+    void setValue(int i, RtValue value);
+    RtValue& outputValue(int i);
+
+    // Values inside sequences, or values a kernel made itself.
+    BufferRef bufferOf(RtValue& value);
+    const HostTensor& hostOf(RtValue& value);
+    // A fresh pooled device tensor (not an output), e.g. for a loop's state.
+    RtValue makeDevice(DataType type, std::vector<std::int64_t> shape);
+
+    // Runs a subgraph (If branch, Loop or Scan body) with `inputs` bound to
+    // its inputs in order; values the body reads from enclosing graphs are
+    // found by name. Returns the body's outputs in order.
+    std::vector<RtValue> runSubgraph(const Graph& graph, std::vector<RtValue> inputs);
+
+    // A device scratch buffer for this node.
+    BufferRef scratch(std::uint64_t bytes);
+
+    // ---- attributes (ONNX defaults are the caller's `fallback`)
+    const Attribute* attr(std::string_view name) const;
+    std::int64_t attrInt(std::string_view name, std::int64_t fallback) const;
+    float attrFloat(std::string_view name, float fallback) const;
+    std::string attrString(std::string_view name, std::string fallback = {}) const;
+    std::vector<std::int64_t> attrInts(std::string_view name, std::vector<std::int64_t> fallback = {}) const;
+    std::vector<float> attrFloats(std::string_view name, std::vector<float> fallback = {}) const;
+
+    // ---- recording
+    // Shader name of a family for a rep: shader("binary", Rep::F32) -> "binary_f32".
+    static std::string shader(std::string_view family, Rep rep);
+    void dispatch(std::string_view shader, std::initializer_list<std::uint32_t> specialization,
+        std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint32_t gx,
+        std::uint32_t gy = 1, std::uint32_t gz = 1);
+    void dispatch1D(std::string_view shader, std::initializer_list<std::uint32_t> specialization,
+        std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint64_t invocations,
+        std::uint32_t localSize = 64);
+
+    // Throws RuntimeError naming the node: "Conv 'conv1': <message>".
+    [[noreturn]] void fail(const std::string& message) const;
+
+private:
+    Executor& executor_;
+    const Node& node_;
+    std::vector<RtValue*> inputs_;
+    std::vector<RtValue> outputs_;
+    std::vector<std::shared_ptr<Buffer>> scratch_;
+    int opset_;
+    friend class Executor;
+};
+
+// Encodes a float for a uint parameter block.
+std::uint32_t floatBits(float f);
+
+using KernelFn = std::function<void(KernelContext&)>;
+// Checks a node before a run: empty when the kernel can run it, else why not
+// ("mode 'cubic' is not supported").
+using KernelCheck = std::function<std::string(const Node&)>;
+
+struct KernelInfo {
+    KernelFn run;
+    KernelCheck check;
+};
+
+// One kernel per op type, registered by op name (domain "" / "ai.onnx").
+class KernelRegistry {
+public:
+    static KernelRegistry& instance(); // every built-in kernel
+    void add(std::string opType, KernelFn run, KernelCheck check = {});
+    void add(std::string domain, std::string opType, KernelFn run, KernelCheck check = {});
+    const KernelInfo* find(std::string_view domain, std::string_view opType) const;
+    std::vector<std::string> opTypes() const;
+
+private:
+    std::map<std::string, KernelInfo, std::less<>> kernels_;
+};
+
+// Each op family registers its kernels here (ops/<family>.cpp).
+void registerElementwiseKernels(KernelRegistry&);
+void registerShapeKernels(KernelRegistry&);
+void registerGemmKernels(KernelRegistry&);
+void registerConvKernels(KernelRegistry&);
+void registerNormKernels(KernelRegistry&);
+void registerReduceKernels(KernelRegistry&);
+void registerIndexKernels(KernelRegistry&);
+void registerRecurrentKernels(KernelRegistry&);
+void registerControlKernels(KernelRegistry&);
+
+} // namespace nodus::rt

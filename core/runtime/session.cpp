@@ -1,0 +1,215 @@
+#include "session.h"
+
+#include "buffer.h"
+#include "executor.h"
+#include "ir/model.h"
+#include "ir/tensor.h"
+#include "ir/ownedtensordata.h"
+#include "recorder.h"
+#include "runtimeerror.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <set>
+
+namespace nodus::rt {
+
+namespace {
+
+int defaultOpset(const Model& model)
+{
+    for (auto& [domain, version] : model.opsets)
+        if (domain.empty() || domain == "ai.onnx")
+            return int(version);
+    return 17;
+}
+
+void collectUnsupported(const Graph& g, int opset, std::vector<std::string>& out, std::set<std::string>& seen)
+{
+    auto& registry = KernelRegistry::instance();
+    for (auto& n : g.nodes()) {
+        std::string label = n->opType + " '" + n->name + "'";
+        const KernelInfo* k = registry.find(n->domain, n->opType);
+        std::string reason;
+        if (!k && !hostEvaluable(*n, opset))
+            reason = "no kernel for " + (n->domain.empty() ? std::string() : n->domain + ".") + n->opType;
+        else if (k && k->check)
+            reason = k->check(*n);
+        if (!reason.empty() && seen.insert(label + reason).second)
+            out.push_back(label + ": " + reason);
+        for (auto& a : n->attributes)
+            for (auto& sub : a.graphs)
+                collectUnsupported(*sub, opset, out, seen);
+    }
+}
+
+} // namespace
+
+std::vector<std::string> unsupportedOps(const Model& model)
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    collectUnsupported(*model.graph, defaultOpset(model), out, seen);
+    return out;
+}
+
+struct Session::Impl {
+    SessionOptions options;
+    std::unique_ptr<VulkanDevice> device;
+    std::unique_ptr<BufferPool> pool;
+    std::unordered_map<const Tensor*, RtValue> weights;
+    int opset = 17;
+    ~Impl()
+    {
+        weights.clear();
+        pool.reset();
+        device.reset();
+    }
+};
+
+Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
+    : model_(std::move(model))
+    , impl_(std::make_unique<Impl>())
+{
+    auto bad = unsupportedOps(*model_);
+    if (!bad.empty()) {
+        std::string text = std::to_string(bad.size()) + " op" + (bad.size() == 1 ? "" : "s")
+            + " cannot run on the Vulkan backend:";
+        for (auto& b : bad)
+            text += "\n  " + b;
+        throw RuntimeError(text);
+    }
+    impl_->options = std::move(options);
+    impl_->opset = defaultOpset(*model_);
+    impl_->device = std::make_unique<VulkanDevice>(impl_->options.device);
+    impl_->pool = std::make_unique<BufferPool>(*impl_->device);
+}
+
+Session::~Session() = default;
+
+const DeviceInfo& Session::device() const
+{
+    return impl_->device->info();
+}
+
+RunResult Session::run(
+    const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& feeds, const RunOptions& runOptions)
+{
+    auto start = std::chrono::steady_clock::now();
+    const Graph& graph = *model_->graph;
+    std::vector<RtValue> inputs;
+    for (Value* v : graph.realInputs()) {
+        std::shared_ptr<const Tensor> given;
+        for (auto& [name, t] : feeds)
+            if (name == v->name())
+                given = t;
+        if (!given)
+            throw RuntimeError("input '" + v->name() + "' was not given");
+        if (v->type.isTensor() && v->type.elementType != DataType::Undefined && v->type.elementType != given->dataType)
+            throw RuntimeError("input '" + v->name() + "' is " + std::string(dataTypeName(v->type.elementType))
+                + ", but a " + std::string(dataTypeName(given->dataType)) + " tensor was given");
+        if (v->type.isTensor() && v->type.shape.rankKnown) {
+            auto& dims = v->type.shape.dims;
+            bool ok = dims.size() == given->dims.size();
+            for (std::size_t i = 0; ok && i < dims.size(); ++i)
+                ok = !dims[i].isKnown() || *dims[i].value == given->dims[i];
+            if (!ok)
+                throw RuntimeError("input '" + v->name() + "' has shape " + v->type.shape.toString() + ", but "
+                    + shapeText(given->dims) + " was given");
+        }
+        RtValue r;
+        r.type = given->dataType;
+        r.shape = given->dims;
+        r.host = std::make_shared<HostTensor>(toHost(*given));
+        inputs.push_back(std::move(r));
+    }
+
+    Recorder recorder(*impl_->device, *impl_->pool, impl_->options.profile);
+    Executor::Options eo;
+    eo.keepIntermediates = impl_->options.keepIntermediates;
+    eo.cancel = runOptions.cancel;
+    eo.progress = runOptions.progress;
+    Executor executor(*impl_->device, *impl_->pool, recorder, impl_->weights, impl_->opset, eo);
+    Scope scope;
+    std::vector<RtValue> outputs;
+    try {
+        outputs = executor.runGraph(graph, std::move(inputs), nullptr, &scope);
+    } catch (...) {
+        try {
+            recorder.flush(true);
+        } catch (...) {
+        }
+        throw;
+    }
+
+    std::vector<RtValue*> toRead;
+    for (auto& o : outputs)
+        toRead.push_back(&o);
+    std::vector<std::pair<std::string, RtValue*>> kept;
+    if (impl_->options.keepIntermediates) {
+        for (auto& v : graph.values()) {
+            if (RtValue* r = const_cast<Scope&>(scope).find(v.get()); r && r->kind == RtValue::Kind::Tensor) {
+                kept.push_back({ v->name(), r });
+                toRead.push_back(r);
+            }
+        }
+    }
+    executor.ensureHostAll(toRead);
+    recorder.flush(true);
+
+    RunResult result;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const RtValue& o = outputs[i];
+        if (o.kind != RtValue::Kind::Tensor)
+            throw RuntimeError("output '" + graph.outputs[i]->name() + "' is a sequence or optional, which `run` cannot return");
+        HostTensor h = *o.host;
+        narrowToType(h.type, h.data);
+        result.outputs.push_back(toTensor(h, graph.outputs[i]->name()));
+    }
+    for (auto& [name, r] : kept) {
+        HostTensor h = *r->host;
+        narrowToType(h.type, h.data);
+        result.intermediates[name] = toTensor(h, name);
+    }
+    for (auto& [index, ms] : recorder.timings()) {
+        if (index < 0 || std::size_t(index) >= graph.nodes().size())
+            continue;
+        const Node& n = *graph.nodes()[index];
+        if (!result.timings.empty() && result.timings.back().index == std::size_t(index)) {
+            result.timings.back().ms += ms;
+            continue;
+        }
+        result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, n.opType, std::size_t(index), ms });
+    }
+    result.dispatches = recorder.dispatchCount();
+    result.submits = recorder.submitCount();
+    result.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+std::shared_ptr<Tensor> makeInput(
+    const std::string& name, DataType type, const std::vector<std::int64_t>& dims, InputFill fill, std::uint64_t seed)
+{
+    std::uint64_t n = shapeCount(dims);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> real(-1.0, 1.0);
+    std::uniform_int_distribution<int> small(0, 9);
+    std::vector<double> values(n);
+    for (auto& v : values) {
+        if (fill == InputFill::Zeros)
+            v = 0;
+        else if (fill == InputFill::Ones)
+            v = 1;
+        else if (type == DataType::Bool)
+            v = small(rng) % 2;
+        else if (repOf(type) == Rep::F32)
+            v = real(rng);
+        else
+            v = small(rng);
+    }
+    HostTensor h = HostTensor::fromDoubles(type, dims, values);
+    return toTensor(h, name);
+}
+
+} // namespace nodus::rt

@@ -1,0 +1,385 @@
+#include "vulkandevice.h"
+
+#include "runtimeerror.h"
+#include "shaders.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+namespace nodus::rt {
+
+struct ShaderEntry {
+    std::string_view name;
+    std::span<const std::uint32_t> code;
+};
+extern const ShaderEntry kShaders[];
+extern const std::size_t kShaderCount;
+
+std::span<const std::uint32_t> shaderCode(std::string_view name)
+{
+    for (std::size_t i = 0; i < kShaderCount; ++i)
+        if (kShaders[i].name == name)
+            return kShaders[i].code;
+    throw RuntimeError("no shader named " + std::string(name) + " is built in");
+}
+
+bool hasShader(std::string_view name)
+{
+    for (std::size_t i = 0; i < kShaderCount; ++i)
+        if (kShaders[i].name == name)
+            return true;
+    return false;
+}
+
+void vkCheck(VkResult result, const char* what)
+{
+    if (result == VK_SUCCESS)
+        return;
+    std::string reason;
+    switch (result) {
+    case VK_ERROR_OUT_OF_HOST_MEMORY: reason = "out of host memory"; break;
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY: reason = "out of device memory"; break;
+    case VK_ERROR_DEVICE_LOST: reason = "device lost"; break;
+    case VK_ERROR_INITIALIZATION_FAILED: reason = "initialization failed"; break;
+    case VK_ERROR_INCOMPATIBLE_DRIVER: reason = "no compatible Vulkan driver"; break;
+    case VK_TIMEOUT: reason = "timed out"; break;
+    default: reason = "VkResult " + std::to_string(int(result)); break;
+    }
+    throw RuntimeError(std::string("Vulkan: ") + what + " failed: " + reason);
+}
+
+namespace {
+
+struct Instance {
+    VkInstance handle = VK_NULL_HANDLE;
+    Instance()
+    {
+        VkApplicationInfo app { VK_STRUCTURE_TYPE_APPLICATION_INFO };
+        app.pApplicationName = "Nodus";
+        app.apiVersion = VK_API_VERSION_1_1;
+        VkInstanceCreateInfo ci { VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
+        ci.pApplicationInfo = &app;
+        VkResult r = vkCreateInstance(&ci, nullptr, &handle);
+        if (r != VK_SUCCESS)
+            throw RuntimeError("no Vulkan driver could be loaded (install mesa-vulkan-drivers for the CPU "
+                               "driver lavapipe, or your GPU's Vulkan driver)");
+    }
+    ~Instance()
+    {
+        if (handle)
+            vkDestroyInstance(handle, nullptr);
+    }
+    VkInstance release()
+    {
+        VkInstance h = handle;
+        handle = VK_NULL_HANDLE;
+        return h;
+    }
+};
+
+int rank(VkPhysicalDeviceType t)
+{
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+    default: return 4;
+    }
+}
+
+const char* kindName(VkPhysicalDeviceType t)
+{
+    switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
+    default: return "other";
+    }
+}
+
+std::optional<std::uint32_t> computeFamily(VkPhysicalDevice pd)
+{
+    std::uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> families(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, families.data());
+    // Prefer a compute queue without graphics (async compute on GPUs).
+    std::optional<std::uint32_t> any;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (!(families[i].queueFlags & VK_QUEUE_COMPUTE_BIT))
+            continue;
+        if (!(families[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) && families[i].timestampValidBits > 0)
+            return i;
+        if (!any)
+            any = i;
+    }
+    return any;
+}
+
+struct Candidate {
+    VkPhysicalDevice pd;
+    DeviceInfo info;
+    std::uint32_t family;
+};
+
+std::vector<Candidate> candidates(VkInstance instance)
+{
+    std::uint32_t n = 0;
+    vkEnumeratePhysicalDevices(instance, &n, nullptr);
+    std::vector<VkPhysicalDevice> pds(n);
+    vkEnumeratePhysicalDevices(instance, &n, pds.data());
+    std::vector<Candidate> out;
+    for (VkPhysicalDevice pd : pds) {
+        auto family = computeFamily(pd);
+        if (!family)
+            continue;
+        VkPhysicalDeviceProperties props;
+        vkGetPhysicalDeviceProperties(pd, &props);
+        VkPhysicalDeviceDriverProperties driver { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES };
+        VkPhysicalDeviceProperties2 props2 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2 };
+        if (props.apiVersion >= VK_API_VERSION_1_2)
+            props2.pNext = &driver;
+        vkGetPhysicalDeviceProperties2(pd, &props2);
+        VkPhysicalDeviceShaderFloat16Int8Features f16 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES };
+        VkPhysicalDevice16BitStorageFeatures s16 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES };
+        s16.pNext = &f16;
+        VkPhysicalDeviceFeatures2 feats { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2 };
+        feats.pNext = &s16;
+        vkGetPhysicalDeviceFeatures2(pd, &feats);
+        std::uint32_t qn = 0;
+        vkGetPhysicalDeviceQueueFamilyProperties(pd, &qn, nullptr);
+        std::vector<VkQueueFamilyProperties> families(qn);
+        vkGetPhysicalDeviceQueueFamilyProperties(pd, &qn, families.data());
+        VkPhysicalDeviceMemoryProperties mem;
+        vkGetPhysicalDeviceMemoryProperties(pd, &mem);
+
+        Candidate c { pd, {}, *family };
+        c.info.name = props.deviceName;
+        c.info.kind = kindName(props.deviceType);
+        c.info.driver = props.apiVersion >= VK_API_VERSION_1_2 ? std::string(driver.driverName) + " " + driver.driverInfo
+                                                                : std::string();
+        c.info.fp16 = f16.shaderFloat16 && s16.storageBuffer16BitAccess;
+        c.info.int64 = feats.features.shaderInt64;
+        c.info.timestamps = families[*family].timestampValidBits > 0 && props.limits.timestampPeriod > 0;
+        for (std::uint32_t h = 0; h < mem.memoryHeapCount; ++h)
+            if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+                c.info.memoryBytes = std::max<std::uint64_t>(c.info.memoryBytes, mem.memoryHeaps[h].size);
+        out.push_back(std::move(c));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+        auto ra = a.info.kind == "discrete GPU" ? 0 : a.info.kind == "integrated GPU" ? 1 : a.info.kind == "virtual GPU" ? 2 : a.info.kind == "CPU" ? 3 : 4;
+        auto rb = b.info.kind == "discrete GPU" ? 0 : b.info.kind == "integrated GPU" ? 1 : b.info.kind == "virtual GPU" ? 2 : b.info.kind == "CPU" ? 3 : 4;
+        return ra < rb;
+    });
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i].info.index = std::uint32_t(i);
+    return out;
+}
+
+std::string lower(std::string s)
+{
+    for (char& c : s)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+} // namespace
+
+std::vector<DeviceInfo> listDevices()
+{
+    Instance instance;
+    std::vector<DeviceInfo> out;
+    for (auto& c : candidates(instance.handle))
+        out.push_back(c.info);
+    return out;
+}
+
+VulkanDevice::VulkanDevice(const std::string& requested)
+{
+    Instance instance;
+    auto all = candidates(instance.handle);
+    if (all.empty())
+        throw RuntimeError("Vulkan found no device with a compute queue (install mesa-vulkan-drivers for lavapipe)");
+    std::string choice = requested;
+    if (choice.empty())
+        if (const char* env = std::getenv("NODUS_VULKAN_DEVICE"))
+            choice = env;
+    const Candidate* picked = &all.front();
+    if (!choice.empty()) {
+        picked = nullptr;
+        bool numeric = std::all_of(choice.begin(), choice.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+        for (auto& c : all) {
+            if (numeric ? std::to_string(c.info.index) == choice
+                        : lower(c.info.name).find(lower(choice)) != std::string::npos
+                          || lower(c.info.kind) == lower(choice)
+                          || (lower(choice) == "lavapipe" && lower(c.info.name).find("llvmpipe") != std::string::npos)) {
+                picked = &c;
+                break;
+            }
+        }
+        if (!picked) {
+            std::string names;
+            for (auto& c : all)
+                names += (names.empty() ? "" : ", ") + std::to_string(c.info.index) + ": " + c.info.name;
+            throw RuntimeError("no Vulkan device matches '" + choice + "' (devices: " + names + ")");
+        }
+    }
+    (void)rank;
+    physical_ = picked->pd;
+    info_ = picked->info;
+    queueFamily_ = picked->family;
+
+    VkPhysicalDeviceProperties props;
+    vkGetPhysicalDeviceProperties(physical_, &props);
+    limits_ = props.limits;
+    timestampPeriod_ = props.limits.timestampPeriod;
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
+
+    float priority = 1;
+    VkDeviceQueueCreateInfo qci { VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO };
+    qci.queueFamilyIndex = queueFamily_;
+    qci.queueCount = 1;
+    qci.pQueuePriorities = &priority;
+    VkPhysicalDeviceFeatures features {};
+    features.shaderInt64 = info_.int64;
+    VkPhysicalDeviceShaderFloat16Int8Features f16 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES };
+    f16.shaderFloat16 = info_.fp16;
+    VkPhysicalDevice16BitStorageFeatures s16 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES };
+    s16.storageBuffer16BitAccess = info_.fp16;
+    s16.pNext = &f16;
+    VkDeviceCreateInfo dci { VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO };
+    dci.pNext = info_.fp16 ? &s16 : nullptr;
+    dci.queueCreateInfoCount = 1;
+    dci.pQueueCreateInfos = &qci;
+    dci.pEnabledFeatures = &features;
+    vkCheck(vkCreateDevice(physical_, &dci, nullptr, &device_), "vkCreateDevice");
+    instance_ = instance.release();
+    vkGetDeviceQueue(device_, queueFamily_, 0, &queue_);
+
+    VkCommandPoolCreateInfo pci { VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pci.queueFamilyIndex = queueFamily_;
+    vkCheck(vkCreateCommandPool(device_, &pci, nullptr, &commandPool_), "vkCreateCommandPool");
+    VkPipelineCacheCreateInfo cci { VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
+    vkCheck(vkCreatePipelineCache(device_, &cci, nullptr, &pipelineCache_), "vkCreatePipelineCache");
+
+    for (std::uint32_t i = 0; i < memory_.memoryTypeCount; ++i) {
+        auto f = memory_.memoryTypes[i].propertyFlags;
+        const auto want = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+        if ((f & want) == want && memory_.memoryHeaps[memory_.memoryTypes[i].heapIndex].size >= (std::uint64_t(1) << 30))
+            deviceMappable_ = true;
+    }
+}
+
+VulkanDevice::~VulkanDevice()
+{
+    if (device_) {
+        vkDeviceWaitIdle(device_);
+        for (auto& [_, p] : pipelines_)
+            vkDestroyPipeline(device_, p->pipeline, nullptr);
+        for (auto& [_, m] : modules_)
+            vkDestroyShaderModule(device_, m, nullptr);
+        for (auto& [_, l] : layouts_) {
+            vkDestroyPipelineLayout(device_, l.second, nullptr);
+            vkDestroyDescriptorSetLayout(device_, l.first, nullptr);
+        }
+        vkDestroyPipelineCache(device_, pipelineCache_, nullptr);
+        vkDestroyCommandPool(device_, commandPool_, nullptr);
+        vkDestroyDevice(device_, nullptr);
+    }
+    if (instance_)
+        vkDestroyInstance(instance_, nullptr);
+}
+
+std::uint32_t VulkanDevice::memoryType(std::uint32_t allowedBits, bool hostVisible) const
+{
+    auto find = [&](VkMemoryPropertyFlags want) -> int {
+        for (std::uint32_t i = 0; i < memory_.memoryTypeCount; ++i)
+            if ((allowedBits & (1u << i)) && (memory_.memoryTypes[i].propertyFlags & want) == want)
+                return int(i);
+        return -1;
+    };
+    int t = -1;
+    if (hostVisible) {
+        t = find(VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+        if (t < 0)
+            t = find(VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+    } else {
+        if (deviceMappable_)
+            t = find(VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+        if (t < 0)
+            t = find(VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+        if (t < 0)
+            t = find(0);
+    }
+    if (t < 0)
+        throw RuntimeError("Vulkan: no suitable memory type");
+    return std::uint32_t(t);
+}
+
+const VulkanDevice::Pipeline& VulkanDevice::pipeline(
+    std::string_view shader, std::uint32_t bindings, std::span<const std::uint32_t> specialization)
+{
+    std::string key(shader);
+    key += '/';
+    key += std::to_string(bindings);
+    for (auto v : specialization) {
+        key += ',';
+        key += std::to_string(v);
+    }
+    std::lock_guard lock(mutex_);
+    if (auto it = pipelines_.find(key); it != pipelines_.end())
+        return *it->second;
+
+    auto& layout = layouts_[bindings];
+    if (!layout.first) {
+        std::vector<VkDescriptorSetLayoutBinding> b(bindings);
+        for (std::uint32_t i = 0; i < bindings; ++i)
+            b[i] = { i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr };
+        VkDescriptorSetLayoutCreateInfo lci { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO };
+        lci.bindingCount = bindings;
+        lci.pBindings = b.data();
+        vkCheck(vkCreateDescriptorSetLayout(device_, &lci, nullptr, &layout.first), "vkCreateDescriptorSetLayout");
+        VkPushConstantRange range { VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes };
+        VkPipelineLayoutCreateInfo plci { VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO };
+        plci.setLayoutCount = 1;
+        plci.pSetLayouts = &layout.first;
+        plci.pushConstantRangeCount = 1;
+        plci.pPushConstantRanges = &range;
+        vkCheck(vkCreatePipelineLayout(device_, &plci, nullptr, &layout.second), "vkCreatePipelineLayout");
+    }
+    auto mit = modules_.find(shader);
+    if (mit == modules_.end()) {
+        auto code = shaderCode(shader);
+        VkShaderModuleCreateInfo sci { VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO };
+        sci.codeSize = code.size_bytes();
+        sci.pCode = code.data();
+        VkShaderModule module;
+        vkCheck(vkCreateShaderModule(device_, &sci, nullptr, &module), "vkCreateShaderModule");
+        mit = modules_.emplace(std::string(shader), module).first;
+    }
+    std::vector<VkSpecializationMapEntry> entries(specialization.size());
+    for (std::uint32_t i = 0; i < entries.size(); ++i)
+        entries[i] = { i, i * 4, 4 };
+    VkSpecializationInfo spec { std::uint32_t(entries.size()), entries.data(), specialization.size_bytes(), specialization.data() };
+    VkComputePipelineCreateInfo ci { VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO };
+    ci.stage = { VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO };
+    ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+    ci.stage.module = mit->second;
+    ci.stage.pName = "main";
+    ci.stage.pSpecializationInfo = entries.empty() ? nullptr : &spec;
+    ci.layout = layout.second;
+    auto p = std::make_unique<Pipeline>();
+    vkCheck(vkCreateComputePipelines(device_, pipelineCache_, 1, &ci, nullptr, &p->pipeline), "vkCreateComputePipelines");
+    p->layout = layout.second;
+    p->setLayout = layout.first;
+    p->bindings = bindings;
+    return *pipelines_.emplace(std::move(key), std::move(p)).first->second;
+}
+
+} // namespace nodus::rt

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nodus::rt {
+
+// A Vulkan device as the user picks it.
+struct DeviceInfo {
+    std::uint32_t index = 0;
+    std::string name;
+    std::string kind; // "discrete GPU", "integrated GPU", "virtual GPU", "CPU"
+    std::string driver;
+    bool fp16 = false;       // shaderFloat16 and 16-bit storage
+    bool int64 = false;      // shaderInt64
+    bool timestamps = false; // compute queue timestamps
+    std::uint64_t memoryBytes = 0;
+};
+
+// Every Vulkan physical device, best first (discrete, integrated, virtual,
+// then CPU implementations such as lavapipe). Throws RuntimeError when no
+// Vulkan driver is installed.
+std::vector<DeviceInfo> listDevices();
+
+// One logical device with its queue, command pool, pipeline cache and the
+// pipelines built so far. Pipelines are keyed by shader and specialization
+// constants; binding 0 of every kernel is its parameter block, bindings 1..n
+// the tensors.
+class VulkanDevice {
+public:
+    // `choice`: empty for the best device, else an index or a case-insensitive
+    // part of the device name ("llvmpipe", "nvidia"). NODUS_VULKAN_DEVICE in
+    // the environment is used when `choice` is empty.
+    explicit VulkanDevice(const std::string& choice = {});
+    ~VulkanDevice();
+    VulkanDevice(const VulkanDevice&) = delete;
+    VulkanDevice& operator=(const VulkanDevice&) = delete;
+
+    const DeviceInfo& info() const { return info_; }
+    VkDevice device() const { return device_; }
+    VkPhysicalDevice physicalDevice() const { return physical_; }
+    VkQueue queue() const { return queue_; }
+    std::uint32_t queueFamily() const { return queueFamily_; }
+    VkCommandPool commandPool() const { return commandPool_; }
+    const VkPhysicalDeviceLimits& limits() const { return limits_; }
+    float timestampPeriodNs() const { return timestampPeriod_; }
+
+    // Memory type for device buffers (device-local, mappable where the
+    // device offers such memory) and for host-visible staging memory.
+    std::uint32_t memoryType(std::uint32_t allowedBits, bool hostVisible) const;
+    bool deviceMemoryMappable() const { return deviceMappable_; }
+
+    struct Pipeline {
+        VkPipeline pipeline = VK_NULL_HANDLE;
+        VkPipelineLayout layout = VK_NULL_HANDLE;
+        VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+        std::uint32_t bindings = 0;
+    };
+    // The compute pipeline of shader `name` with `bindings` storage buffers
+    // and these specialization constants (constant_id i = specialization[i]).
+    const Pipeline& pipeline(std::string_view shader, std::uint32_t bindings,
+        std::span<const std::uint32_t> specialization = {});
+    static constexpr std::uint32_t kPushConstantBytes = 128;
+
+private:
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkQueue queue_ = VK_NULL_HANDLE;
+    std::uint32_t queueFamily_ = 0;
+    VkCommandPool commandPool_ = VK_NULL_HANDLE;
+    VkPipelineCache pipelineCache_ = VK_NULL_HANDLE;
+    VkPhysicalDeviceLimits limits_ {};
+    VkPhysicalDeviceMemoryProperties memory_ {};
+    float timestampPeriod_ = 1;
+    bool deviceMappable_ = false;
+    DeviceInfo info_;
+
+    std::mutex mutex_;
+    std::map<std::uint32_t, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
+    std::map<std::string, VkShaderModule, std::less<>> modules_;
+    std::map<std::string, std::unique_ptr<Pipeline>, std::less<>> pipelines_;
+};
+
+// Throws RuntimeError naming the call when `result` is not VK_SUCCESS.
+void vkCheck(VkResult result, const char* what);
+
+} // namespace nodus::rt

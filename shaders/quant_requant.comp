@@ -1,0 +1,38 @@
+#version 450
+// QLinearMatMul's output stage: the exact int32 product of the
+// zero-point-free operands, scaled by a_scale * b_scale / y_scale (as the
+// reference does, in that order) and quantized:
+// y = saturate(roundEven(acc * multiplier) + y_zero_point).
+//
+// a_scale, a_zero_point and y_scale, y_zero_point are per tensor or per
+// row of the output, b_scale per tensor or per column.
+//
+// Params: 0 count, 1 N, 2 M, 3 a scale per row, 4 b scale per column,
+// 5 y scale and zero point per row, 6 lowest, 7 highest, 8 has y zero point.
+#include "common.glsl"
+
+layout(local_size_x = 64) in;
+
+layout(std430, binding = 1) readonly buffer Acc_ { int acc[]; };
+layout(std430, binding = 2) readonly buffer As_ { float as_[]; };
+layout(std430, binding = 3) readonly buffer Bs_ { float bs[]; };
+layout(std430, binding = 4) readonly buffer Ys_ { float ys[]; };
+layout(std430, binding = 5) readonly buffer Yz_ { int yz[]; };
+layout(std430, binding = 6) writeonly buffer Y_ { int y[]; };
+
+void main()
+{
+    uint i = nodus_index();
+    if (i >= p[0])
+        return;
+    uint N = p[1];
+    uint n = i % N;
+    uint m = (i / N) % p[2];
+    uint yr = p[5] != 0 ? m : 0;
+    float mult = as_[p[3] != 0 ? m : 0] * bs[p[4] != 0 ? n : 0] / ys[yr];
+    float v = roundEven(float(acc[i]) * mult);
+    if (p[8] != 0)
+        v += float(yz[yr]);
+    v = isnan(v) ? float(pi(6)) : clamp(v, float(pi(6)), float(pi(7)));
+    y[i] = int(v);
+}
