@@ -36,9 +36,9 @@ void main()
 #else
     int64_t v = isFloat ? ((isnan(f) || isinf(f)) ? 0l : int64_t(f)) : n;
     if (NARROW == 7) v = (isFloat ? f != 0.0 : n != 0) ? 1l : 0l;
-    else if (NARROW == 3) v = int64_t(int(v << 56) >> 24) >> 32;
+    else if (NARROW == 3) v = int64_t(int(uint(v) << 24) >> 24);
     else if (NARROW == 4) v = v & 0xFFl;
-    else if (NARROW == 5) v = int64_t(int(v << 48) >> 16) >> 32;
+    else if (NARROW == 5) v = int64_t(int(uint(v) << 16) >> 16);
     else if (NARROW == 6) v = v & 0xFFFFl;
     y[i] = T(v);
 #endif

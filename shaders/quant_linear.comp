@@ -15,6 +15,16 @@ layout(std430, binding = 2) readonly buffer S_ { float s[]; };
 layout(std430, binding = 3) readonly buffer Z_ { int zp[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { int y[]; };
 
+// a / b correctly rounded: some implementations (llvmpipe) divide as
+// a * (1 / b), one ulp off, which moves values across rounding ties.
+float divRounded(float a, float b)
+{
+    precise float q = a / b;
+    precise float r = fma(-q, b, a);
+    precise float c = q + r / b;
+    return c;
+}
+
 void main()
 {
     uint i = nodus_index();
@@ -26,7 +36,7 @@ void main()
     uint ax = rest % axisLen;
     uint o = rest / axisLen;
     uint q = o * p[4] + (ax / p[3]) * p[5] + n * p[6];
-    float v = roundEven(x[i] / s[q]);
+    float v = roundEven(divRounded(x[i], s[q]));
     if (p[9] != 0)
         v += float(zp[q]);
     // NaN saturates to the low end rather than leaving the value undefined.

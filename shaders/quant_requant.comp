@@ -20,6 +20,16 @@ layout(std430, binding = 4) readonly buffer Ys_ { float ys[]; };
 layout(std430, binding = 5) readonly buffer Yz_ { int yz[]; };
 layout(std430, binding = 6) writeonly buffer Y_ { int y[]; };
 
+// a / b correctly rounded: some implementations (llvmpipe) divide as
+// a * (1 / b), one ulp off, which moves values across rounding ties.
+float divRounded(float a, float b)
+{
+    precise float q = a / b;
+    precise float r = fma(-q, b, a);
+    precise float c = q + r / b;
+    return c;
+}
+
 void main()
 {
     uint i = nodus_index();
@@ -29,7 +39,7 @@ void main()
     uint n = i % N;
     uint m = (i / N) % p[2];
     uint yr = p[5] != 0 ? m : 0;
-    float mult = as_[p[3] != 0 ? m : 0] * bs[p[4] != 0 ? n : 0] / ys[yr];
+    float mult = divRounded(as_[p[3] != 0 ? m : 0] * bs[p[4] != 0 ? n : 0], ys[yr]);
     float v = roundEven(float(acc[i]) * mult);
     if (p[8] != 0)
         v += float(yz[yr]);

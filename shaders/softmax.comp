@@ -44,9 +44,10 @@ void main()
         s += exp(x[off] - m);
     off = base;
     if (MODE == 1) {
-        float l = m + log(s);
+        // (x - m) is exact near the maximum, where the result is small.
+        float l = log(s);
         for (uint j = 0; j < r; ++j, off += inner)
-            y[off] = x[off] - l;
+            y[off] = (x[off] - m) - l;
     } else {
         float inv = 1.0 / s;
         for (uint j = 0; j < r; ++j, off += inner)

@@ -149,7 +149,9 @@ inline std::shared_ptr<Model> opModel(const OpRun& run)
 inline std::vector<std::shared_ptr<Tensor>> runOp(const OpRun& run)
 {
     auto model = opModel(run);
-    rt::Session session(model);
+    rt::SessionOptions options;
+    options.hostShapeArithmetic = false; // every op with a kernel runs on the device
+    rt::Session session(model, options);
     std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
     for (std::size_t i = 0; i < run.inputs.size(); ++i)
         if (run.inputs[i])

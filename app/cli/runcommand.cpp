@@ -13,6 +13,7 @@
 #include "util/npy.h"
 
 #include <onnx/onnx_pb.h>
+#include <onnx/onnx-data.pb.h>
 
 #include <nlohmann/json.hpp>
 
@@ -123,15 +124,60 @@ std::shared_ptr<Tensor> tensorFromProto(const ::onnx::TensorProto& p)
     return t;
 }
 
-std::shared_ptr<Tensor> readTensorPb(const fs::path& path)
+std::string readFile(const fs::path& path)
 {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
+    return ss.str();
+}
+
+rt::RunValue sequenceValue(const ::onnx::SequenceProto& seq)
+{
+    rt::RunValue v;
+    v.kind = rt::RunValue::Kind::Sequence;
+    if (seq.elem_type() != ::onnx::SequenceProto::TENSOR)
+        throw rt::RuntimeError("sequences of sequences, maps or optionals are not supported");
+    for (auto& t : seq.tensor_values())
+        v.sequence.push_back(tensorFromProto(t));
+    if (!v.sequence.empty())
+        v.elementType = v.sequence.front()->dataType;
+    return v;
+}
+
+// A test's input_N.pb / output_N.pb: a TensorProto, a SequenceProto or an
+// OptionalProto, as the graph's type says.
+rt::RunValue readValuePb(const fs::path& path, const ValueType& type)
+{
+    std::string bytes = readFile(path);
+    rt::RunValue v;
+    if (type.kind == ValueType::Kind::Sequence) {
+        ::onnx::SequenceProto seq;
+        if (!seq.ParseFromString(bytes))
+            throw rt::RuntimeError(path.string() + ": not a SequenceProto");
+        v = sequenceValue(seq);
+        if (type.element && type.element->isTensor())
+            v.elementType = type.element->elementType;
+        return v;
+    }
+    if (type.kind == ValueType::Kind::Optional) {
+        ::onnx::OptionalProto opt;
+        if (!opt.ParseFromString(bytes))
+            throw rt::RuntimeError(path.string() + ": not an OptionalProto");
+        if (opt.has_tensor_value()) {
+            v.tensor = tensorFromProto(opt.tensor_value());
+            return v;
+        }
+        if (opt.has_sequence_value())
+            return sequenceValue(opt.sequence_value());
+        v.kind = rt::RunValue::Kind::None;
+        return v;
+    }
     ::onnx::TensorProto p;
-    if (!p.ParseFromString(ss.str()))
+    if (!p.ParseFromString(bytes))
         throw rt::RuntimeError(path.string() + ": not a TensorProto");
-    return tensorFromProto(p);
+    v.tensor = tensorFromProto(p);
+    return v;
 }
 
 struct Options {
@@ -235,6 +281,8 @@ int runModel(const Options& o)
     if (!o.json)
         std::cout << "device: " << session.device().name << " (" << session.device().kind << ")\n";
     for (auto& t : result.outputs) {
+        if (!t)
+            continue; // a sequence or optional output
         Stats s = statsOf(*t);
         std::string file;
         if (!o.outputDir.empty()) {
@@ -327,6 +375,38 @@ bool closeEnough(const Tensor& got, const Tensor& want, std::string& why)
     return true;
 }
 
+bool sameValue(const rt::RunValue& got, const rt::RunValue& want, std::string& why)
+{
+    if (got.kind != want.kind) {
+        auto kind = [](const rt::RunValue& v) {
+            return v.kind == rt::RunValue::Kind::Tensor ? "a tensor" : v.kind == rt::RunValue::Kind::Sequence ? "a sequence" : "empty";
+        };
+        why = std::string("got ") + kind(got) + ", expected " + kind(want);
+        return false;
+    }
+    if (got.kind == rt::RunValue::Kind::Tensor)
+        return closeEnough(*got.tensor, *want.tensor, why);
+    if (got.kind == rt::RunValue::Kind::None)
+        return true;
+    if (got.sequence.size() != want.sequence.size()) {
+        why = "sequence of " + std::to_string(got.sequence.size()) + ", expected " + std::to_string(want.sequence.size());
+        return false;
+    }
+    for (std::size_t k = 0; k < got.sequence.size(); ++k)
+        if (!closeEnough(*got.sequence[k], *want.sequence[k], why)) {
+            why = "element " + std::to_string(k) + ": " + why;
+            return false;
+        }
+    return true;
+}
+
+bool hasStrings(const ValueType& t)
+{
+    if (t.isTensor())
+        return t.elementType == DataType::String;
+    return t.element && hasStrings(*t.element);
+}
+
 TestOutcome runNodeTest(const fs::path& dir, const std::string& device)
 {
     std::shared_ptr<Model> model = FormatRegistry::instance().open(dir / "model.onnx");
@@ -334,16 +414,10 @@ TestOutcome runNodeTest(const fs::path& dir, const std::string& device)
         if (n->domain == "ai.onnx.preview.training")
             return { 'S', "training op " + n->opType };
     for (Value* v : model->graph->realInputs())
-        if (!v->type.isTensor())
-            return { 'S', "input '" + v->name() + "' is a " + v->type.toString() + ", the runner feeds tensors only" };
-    for (Value* v : model->graph->outputs)
-        if (!v->type.isTensor())
-            return { 'S', "output '" + v->name() + "' is a " + v->type.toString() + ", the runner compares tensors only" };
-    for (Value* v : model->graph->realInputs())
-        if (v->type.elementType == DataType::String)
+        if (hasStrings(v->type))
             return { 'F', "string tensors are not supported" };
     for (Value* v : model->graph->outputs)
-        if (v->type.elementType == DataType::String)
+        if (hasStrings(v->type))
             return { 'F', "string tensors are not supported" };
     rt::SessionOptions so;
     so.device = device;
@@ -356,28 +430,29 @@ TestOutcome runNodeTest(const fs::path& dir, const std::string& device)
     if (sets.empty())
         return { 'S', "no test data" };
     for (auto& set : sets) {
-        Feeds feeds;
+        std::vector<std::pair<std::string, rt::RunValue>> feeds;
         auto inputs = model->graph->realInputs();
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             auto path = set / ("input_" + std::to_string(i) + ".pb");
             if (!fs::exists(path))
                 return { 'F', "missing " + path.filename().string() };
-            auto t = readTensorPb(path);
+            auto v = readValuePb(path, inputs[i]->type);
             // onnx 1.12 writes bfloat16 test data as uint16 bits.
-            if (t->dataType == DataType::UInt16 && inputs[i]->type.elementType == DataType::BFloat16)
-                t->dataType = DataType::BFloat16;
-            feeds.push_back({ inputs[i]->name(), t });
+            if (v.tensor && v.tensor->dataType == DataType::UInt16 && inputs[i]->type.elementType == DataType::BFloat16)
+                std::const_pointer_cast<Tensor>(v.tensor)->dataType = DataType::BFloat16;
+            feeds.push_back({ inputs[i]->name(), std::move(v) });
         }
         auto result = session.run(feeds);
-        for (std::size_t i = 0; i < result.outputs.size(); ++i) {
+        for (std::size_t i = 0; i < result.values.size(); ++i) {
             auto path = set / ("output_" + std::to_string(i) + ".pb");
             if (!fs::exists(path))
                 continue;
-            auto want = readTensorPb(path);
-            if (want->dataType == DataType::UInt16 && result.outputs[i]->dataType == DataType::BFloat16)
-                want->dataType = DataType::BFloat16;
+            auto want = readValuePb(path, model->graph->outputs[i]->type);
+            if (want.tensor && result.values[i].tensor && want.tensor->dataType == DataType::UInt16
+                && result.values[i].tensor->dataType == DataType::BFloat16)
+                std::const_pointer_cast<Tensor>(want.tensor)->dataType = DataType::BFloat16;
             std::string why;
-            if (!closeEnough(*result.outputs[i], *want, why))
+            if (!sameValue(result.values[i], want, why))
                 return { 'F', "output " + std::to_string(i) + " ('" + model->graph->outputs[i]->name() + "'): " + why };
         }
     }

@@ -153,6 +153,11 @@ RtValue* Executor::lookup(const Value* v, Scope& scope)
     }
     if (const RtValue* outer = scope.findByName(v->name()))
         return const_cast<RtValue*>(outer);
+    // A subgraph reading an enclosing graph's initializer has a Value of its
+    // own by that name, without the initializer.
+    for (const Graph* g = v->graph() ? v->graph()->parent() : nullptr; g; g = g->parent())
+        if (const Value* outer = g->findValue(v->name()); outer && outer->initializer)
+            return lookup(outer, scope);
     return nullptr;
 }
 
@@ -352,12 +357,25 @@ void Executor::runNode(const Node& node, Scope& scope)
 
     const KernelInfo* kernel = KernelRegistry::instance().find(node.domain, node.opType);
     if (hostEvaluable(node, opset_)) {
+        // Shape arithmetic runs on the host: Shape/Size/Constant always,
+        // other ops when every input is a small integer tensor already
+        // there. Float math stays on the device; an op without a kernel
+        // runs here after reading its inputs back.
         bool shapeOnly = shapeOnlyOp(node);
-        bool onHost = true;
-        for (RtValue* r : inputs)
-            if (r && (r->kind != RtValue::Kind::Tensor
-                    || !(shapeOnly || r->host || (r->source && r->count() <= 65536))))
+        bool onHost = options_.hostShapeArithmetic || !kernel;
+        bool anyInput = false;
+        for (RtValue* r : inputs) {
+            if (!r)
+                continue;
+            anyInput = true;
+            if (r->kind != RtValue::Kind::Tensor)
                 onHost = false;
+            else if (!shapeOnly
+                && !((r->host || r->source) && r->count() <= 4096 && repOf(r->type) != Rep::F32))
+                onHost = false;
+        }
+        if (!anyInput && kernel && !options_.hostShapeArithmetic && node.opType != "Constant")
+            onHost = false;
         if (onHost || !kernel) {
             std::vector<HostTensor> shapes;
             shapes.reserve(inputs.size());

@@ -50,6 +50,7 @@ class Executor {
 public:
     struct Options {
         bool keepIntermediates = false;
+        bool hostShapeArithmetic = true;
         const std::atomic<bool>* cancel = nullptr;
         std::function<void(int, int)> progress;
     };

@@ -238,6 +238,12 @@ HostTensor slice(const Node& node, const std::vector<const HostTensor*>& in, int
 
 HostTensor cast(const HostTensor& in, DataType to)
 {
+    if (to == DataType::Bool) {
+        auto v = in.doubles();
+        for (auto& x : v)
+            x = x != 0;
+        return HostTensor::fromDoubles(to, in.shape, v);
+    }
     if (isFloatType(in.type) && !isFloatType(to)) {
         auto v = in.doubles();
         for (auto& x : v)

@@ -218,6 +218,7 @@ KernelRegistry& KernelRegistry::instance()
         registerIndexKernels(r);
         registerRecurrentKernels(r);
         registerControlKernels(r);
+        registerSignalKernels(r);
         return r;
     }();
     return registry;

@@ -146,5 +146,6 @@ void registerReduceKernels(KernelRegistry&);
 void registerIndexKernels(KernelRegistry&);
 void registerRecurrentKernels(KernelRegistry&);
 void registerControlKernels(KernelRegistry&);
+void registerSignalKernels(KernelRegistry&);
 
 } // namespace nodus::rt

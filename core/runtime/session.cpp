@@ -96,16 +96,59 @@ const DeviceInfo& Session::device() const
 RunResult Session::run(
     const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& feeds, const RunOptions& runOptions)
 {
+    std::vector<std::pair<std::string, RunValue>> values;
+    for (auto& [name, t] : feeds) {
+        RunValue v;
+        v.tensor = t;
+        values.push_back({ name, std::move(v) });
+    }
+    return run(values, runOptions);
+}
+
+namespace {
+
+RtValue rtTensor(const Tensor& t)
+{
+    RtValue r;
+    r.type = t.dataType;
+    r.shape = t.dims;
+    r.host = std::make_shared<HostTensor>(toHost(t));
+    return r;
+}
+
+std::shared_ptr<Tensor> readBack(const RtValue& v, const std::string& name)
+{
+    HostTensor h = *v.host;
+    narrowToType(h.type, h.data);
+    return toTensor(h, name);
+}
+
+} // namespace
+
+RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feeds, const RunOptions& runOptions)
+{
     auto start = std::chrono::steady_clock::now();
     const Graph& graph = *model_->graph;
     std::vector<RtValue> inputs;
     for (Value* v : graph.realInputs()) {
-        std::shared_ptr<const Tensor> given;
-        for (auto& [name, t] : feeds)
+        const RunValue* fed = nullptr;
+        for (auto& [name, value] : feeds)
             if (name == v->name())
-                given = t;
-        if (!given)
+                fed = &value;
+        if (!fed)
             throw RuntimeError("input '" + v->name() + "' was not given");
+        if (fed->kind != RunValue::Kind::Tensor) {
+            RtValue r;
+            r.kind = fed->kind == RunValue::Kind::None ? RtValue::Kind::None : RtValue::Kind::Sequence;
+            r.sequenceType = fed->elementType;
+            for (auto& t : fed->sequence)
+                r.sequence.push_back(rtTensor(*t));
+            inputs.push_back(std::move(r));
+            continue;
+        }
+        std::shared_ptr<const Tensor> given = fed->tensor;
+        if (!given)
+            throw RuntimeError("input '" + v->name() + "' was given no tensor");
         if (v->type.isTensor() && v->type.elementType != DataType::Undefined && v->type.elementType != given->dataType)
             throw RuntimeError("input '" + v->name() + "' is " + std::string(dataTypeName(v->type.elementType))
                 + ", but a " + std::string(dataTypeName(given->dataType)) + " tensor was given");
@@ -118,16 +161,13 @@ RunResult Session::run(
                 throw RuntimeError("input '" + v->name() + "' has shape " + v->type.shape.toString() + ", but "
                     + shapeText(given->dims) + " was given");
         }
-        RtValue r;
-        r.type = given->dataType;
-        r.shape = given->dims;
-        r.host = std::make_shared<HostTensor>(toHost(*given));
-        inputs.push_back(std::move(r));
+        inputs.push_back(rtTensor(*given));
     }
 
     Recorder recorder(*impl_->device, *impl_->pool, impl_->options.profile);
     Executor::Options eo;
     eo.keepIntermediates = impl_->options.keepIntermediates;
+    eo.hostShapeArithmetic = impl_->options.hostShapeArithmetic;
     eo.cancel = runOptions.cancel;
     eo.progress = runOptions.progress;
     Executor executor(*impl_->device, *impl_->pool, recorder, impl_->weights, impl_->opset, eo);
@@ -144,8 +184,11 @@ RunResult Session::run(
     }
 
     std::vector<RtValue*> toRead;
-    for (auto& o : outputs)
+    for (auto& o : outputs) {
         toRead.push_back(&o);
+        for (auto& e : o.sequence)
+            toRead.push_back(&e);
+    }
     std::vector<std::pair<std::string, RtValue*>> kept;
     if (impl_->options.keepIntermediates) {
         for (auto& v : graph.values()) {
@@ -161,17 +204,23 @@ RunResult Session::run(
     RunResult result;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const RtValue& o = outputs[i];
-        if (o.kind != RtValue::Kind::Tensor)
-            throw RuntimeError("output '" + graph.outputs[i]->name() + "' is a sequence or optional, which `run` cannot return");
-        HostTensor h = *o.host;
-        narrowToType(h.type, h.data);
-        result.outputs.push_back(toTensor(h, graph.outputs[i]->name()));
+        const std::string& name = graph.outputs[i]->name();
+        RunValue value;
+        if (o.kind == RtValue::Kind::Tensor) {
+            auto t = readBack(o, name);
+            result.outputs.push_back(t);
+            value.tensor = t;
+        } else {
+            result.outputs.push_back(nullptr);
+            value.kind = o.kind == RtValue::Kind::None ? RunValue::Kind::None : RunValue::Kind::Sequence;
+            value.elementType = o.sequenceType;
+            for (std::size_t k = 0; k < o.sequence.size(); ++k)
+                value.sequence.push_back(readBack(o.sequence[k], name + "[" + std::to_string(k) + "]"));
+        }
+        result.values.push_back(std::move(value));
     }
-    for (auto& [name, r] : kept) {
-        HostTensor h = *r->host;
-        narrowToType(h.type, h.data);
-        result.intermediates[name] = toTensor(h, name);
-    }
+    for (auto& [name, r] : kept)
+        result.intermediates[name] = readBack(*r, name);
     for (auto& [index, ms] : recorder.timings()) {
         if (index < 0 || std::size_t(index) >= graph.nodes().size())
             continue;

@@ -23,6 +23,10 @@ struct SessionOptions {
     std::string device;             // see VulkanDevice; empty: best device
     bool keepIntermediates = false; // read back every value (GUI: click an edge)
     bool profile = false;           // per-node device time (timestamps)
+    // Small integer computations (shape arithmetic) whose inputs are on the
+    // host run there instead of as kernels; off to run every op with a
+    // kernel on the device (kernel tests).
+    bool hostShapeArithmetic = true;
 };
 
 struct RunOptions {
@@ -39,9 +43,22 @@ struct NodeTiming {
     double ms = 0;
 };
 
+// A graph input or output: a tensor, or an ONNX sequence of tensors, or an
+// empty optional.
+struct RunValue {
+    enum class Kind { Tensor, Sequence, None };
+    Kind kind = Kind::Tensor;
+    std::shared_ptr<const Tensor> tensor;
+    std::vector<std::shared_ptr<const Tensor>> sequence;
+    DataType elementType = DataType::Float; // of an empty sequence
+};
+
 struct RunResult {
-    // Graph outputs in order, as IR tensors of their ONNX types.
+    // Graph outputs in order, as IR tensors of their ONNX types (nullptr
+    // where the output is a sequence or an empty optional: see values).
     std::vector<std::shared_ptr<Tensor>> outputs;
+    // Every output, tensors, sequences and optionals alike.
+    std::vector<RunValue> values;
     // Every tensor value of the main graph by name (keepIntermediates).
     std::map<std::string, std::shared_ptr<Tensor>> intermediates;
     std::vector<NodeTiming> timings; // profile
@@ -71,6 +88,8 @@ public:
     // Inputs by graph input name; every real graph input must be given.
     RunResult run(const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& inputs,
         const RunOptions& options = {});
+    // The same with sequences and optionals among the inputs.
+    RunResult run(const std::vector<std::pair<std::string, RunValue>>& inputs, const RunOptions& options = {});
 
 private:
     struct Impl;

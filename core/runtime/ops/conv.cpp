@@ -3,6 +3,7 @@
 // friends live in conv_resize.cpp, DepthToSpace/SpaceToDepth in
 // conv_space.cpp.
 #include "runtime/kernel.h"
+#include "runtime/recorder.h"
 #include "runtime/runtimeerror.h"
 
 #include "ir/attribute.h"
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -171,6 +173,33 @@ namespace {
         return k;
     }
 
+    // Params shared by conv.comp, conv_transpose.comp and conv_int.comp:
+    // C, D, H, W, OC, OD, OH, OW, kernel, strides, pads, dilations, Cg, OCg,
+    // channel blocks per group.
+    std::vector<std::uint32_t> convParams(KernelContext& ctx, std::int64_t C, const Window& w, std::int64_t OC,
+        std::int64_t group, std::uint32_t blocks)
+    {
+        std::vector<std::uint32_t> p { u32(ctx, C) };
+        for (auto v : w.in)
+            p.push_back(u32(ctx, v));
+        p.push_back(u32(ctx, OC));
+        for (auto v : w.out)
+            p.push_back(u32(ctx, v));
+        pushWindow(ctx, p, w);
+        p.push_back(u32(ctx, C / group));
+        p.push_back(u32(ctx, OC / group));
+        p.push_back(blocks);
+        return p;
+    }
+
+    std::uint32_t channelGroups(KernelContext& ctx, std::int64_t group, std::uint32_t blocks)
+    {
+        std::uint64_t gy = std::uint64_t(group) * blocks;
+        if (gy > 65535)
+            ctx.fail("too many output channel blocks for one dispatch");
+        return std::uint32_t(gy);
+    }
+
     // ---- Conv
 
     void runConv(KernelContext& ctx)
@@ -195,31 +224,316 @@ namespace {
         std::int64_t npix = w.outCount();
         if (N * OC * npix == 0)
             return;
-        std::int64_t Cg = C / group, OCg = OC / group;
-        constexpr std::uint32_t ocb = 4, pb = 4;
-        std::uint32_t blocks = std::uint32_t((OCg + ocb - 1) / ocb);
-        std::vector<std::uint32_t> p { u32(ctx, C) };
-        for (auto v : w.in)
-            p.push_back(u32(ctx, v));
-        p.push_back(u32(ctx, OC));
-        for (auto v : w.out)
-            p.push_back(u32(ctx, v));
-        pushWindow(ctx, p, w);
-        p.push_back(u32(ctx, Cg));
-        p.push_back(u32(ctx, OCg));
-        p.push_back(blocks);
         u32(ctx, N * C * w.inCount());
         u32(ctx, N * OC * npix);
+
+        constexpr std::uint32_t ocb = 4, pb = 4;
+        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+        auto p = convParams(ctx, C, w, OC, group, blocks);
         BufferRef y = ctx.outBuffer(0);
         // Without input channels the output is the bias; the shader reads
         // neither x nor w then, so the output stands in for them.
         BufferRef x = C > 0 ? ctx.buffer(0) : y;
         BufferRef wb = C > 0 ? ctx.buffer(1) : y;
-        std::uint32_t gy = u32(ctx, group * blocks);
-        if (gy > 65535)
-            ctx.fail("too many output channel blocks for one dispatch");
         ctx.dispatch("conv", { hasBias ? 1u : 0u }, p, { x, wb, hasBias ? ctx.buffer(2) : wb, y },
-            groupsFor(ctx, (npix + pb - 1) / pb, 64), gy, groupsFor(ctx, N, 1));
+            groupsFor(ctx, (npix + pb - 1) / pb, 64), channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+    }
+
+    // ---- ConvTranspose
+
+    void runConvTranspose(KernelContext& ctx)
+    {
+        const auto& xs = ctx.shape(0);
+        const auto& ws = ctx.shape(1);
+        if (repOf(ctx.type(0)) != Rep::F32)
+            ctx.fail("ConvTranspose needs a floating-point input");
+        if (xs.size() != ws.size())
+            ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
+        int rank = int(xs.size()) - 2;
+        if (rank < 1 || rank > 3)
+            ctx.fail("input of rank " + std::to_string(xs.size()) + " is not supported (1 to 3 spatial dims)");
+        std::int64_t group = ctx.attrInt("group", 1);
+        std::int64_t C = xs[1];
+        if (group < 1 || C % group != 0 || ws[0] != C)
+            ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
+                + std::to_string(group) + " do not agree");
+        std::int64_t OC = ws[1] * group;
+        auto kernel = kernelFromWeights(ctx, 1);
+        auto strides = attrIntsOr(ctx, "strides", rank, 1);
+        auto dil = attrIntsOr(ctx, "dilations", rank, 1);
+        auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
+        auto outPad = attrIntsOr(ctx, "output_padding", rank, 0);
+        auto outputShape = ctx.attrInts("output_shape");
+        if (!outputShape.empty() && int(outputShape.size()) == rank + 2)
+            outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
+        if (!outputShape.empty() && int(outputShape.size()) != rank)
+            ctx.fail("output_shape has " + std::to_string(outputShape.size()) + " values for "
+                + std::to_string(rank) + " spatial dims");
+        std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+
+        Window w;
+        w.rank = rank;
+        for (int i = 0; i < rank; ++i) {
+            int j = 3 - rank + i;
+            std::int64_t in = xs[2 + i], k = kernel[i], s = strides[i], d = dil[i];
+            if (k < 1 || s < 1 || d < 1)
+                ctx.fail("kernel, strides and dilations must be positive");
+            // The full (unpadded) output, then what pads or output_shape
+            // cut from its start.
+            std::int64_t full = s * (in - 1) + outPad[i] + (k - 1) * d + 1;
+            std::int64_t out, head;
+            if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+                out = !outputShape.empty() ? outputShape[i] : in * s;
+                std::int64_t total = full - out;
+                // A negative total extends the output with positions no
+                // input reaches; SAME_UPPER puts the odd pad at the end.
+                head = total <= 0 ? 0 : autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
+            } else if (autoPad == "VALID") {
+                out = full;
+                head = 0;
+            } else {
+                head = pads[i];
+                out = full - pads[i] - pads[rank + i];
+            }
+            if (out < 0)
+                ctx.fail("pads leave a negative output size");
+            w.in[j] = in;
+            w.kernel[j] = k;
+            w.stride[j] = s;
+            w.dilation[j] = d;
+            w.head[j] = head;
+            w.out[j] = out;
+        }
+        bool hasBias = ctx.has(2);
+        if (hasBias && (ctx.shape(2).size() != 1 || ctx.shape(2)[0] != OC))
+            ctx.fail("bias " + shapeText(ctx.shape(2)) + " does not match " + std::to_string(OC) + " output channels");
+        ctx.output(0, ctx.type(0), outShape(xs, OC, w));
+        std::int64_t N = xs[0], npix = w.outCount();
+        if (N * OC * npix == 0)
+            return;
+        u32(ctx, N * C * w.inCount());
+        u32(ctx, N * OC * npix);
+        u32(ctx, std::int64_t(ctx.count(1)));
+
+        constexpr std::uint32_t ocb = 4;
+        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+        auto p = convParams(ctx, C, w, OC, group, blocks);
+        BufferRef y = ctx.outBuffer(0);
+        BufferRef x = C > 0 && xs[0] * w.inCount() > 0 ? ctx.buffer(0) : y;
+        BufferRef wb = ctx.count(1) > 0 ? ctx.buffer(1) : y;
+        ctx.dispatch("conv_transpose", { hasBias ? 1u : 0u }, p, { x, wb, hasBias ? ctx.buffer(2) : wb, y },
+            groupsFor(ctx, std::uint64_t(npix), 64), channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+    }
+
+    // ---- ConvInteger / QLinearConv
+
+    // Per-tensor (1 value) or per-output-channel (OC values) parameters,
+    // read on the host (they are small initializers in practice).
+    std::vector<double> perChannel(KernelContext& ctx, int input, std::int64_t OC, double fallback, const char* what)
+    {
+        if (!ctx.has(input) || ctx.count(input) == 0)
+            return std::vector<double>(std::size_t(OC), fallback);
+        auto v = ctx.doubles(input);
+        if (v.size() == 1)
+            return std::vector<double>(std::size_t(OC), v[0]);
+        if (std::int64_t(v.size()) != OC)
+            ctx.fail(std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(OC)
+                + " output channels");
+        return v;
+    }
+
+    double scalarInput(KernelContext& ctx, int input, double fallback, const char* what)
+    {
+        if (!ctx.has(input) || ctx.count(input) == 0)
+            return fallback;
+        if (ctx.count(input) != 1)
+            ctx.fail(std::string(what) + " must be a scalar");
+        return ctx.doubles(input)[0];
+    }
+
+    // ConvInteger: x, w, x_zero_point, w_zero_point -> int32.
+    // QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias.
+    void runConvInt(KernelContext& ctx, bool qlinear)
+    {
+        int xi = 0, wi = qlinear ? 3 : 1;
+        const auto& xs = ctx.shape(xi);
+        const auto& ws = ctx.shape(wi);
+        if (repOf(ctx.type(xi)) != Rep::I32 || repOf(ctx.type(wi)) != Rep::I32)
+            ctx.fail("inputs must be 8-bit integers");
+        if (xs.size() != ws.size())
+            ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
+        std::int64_t group = ctx.attrInt("group", 1);
+        std::int64_t C = xs[1], OC = ws[0];
+        if (group < 1 || C % group != 0 || OC % group != 0 || ws[1] * group != C)
+            ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
+                + std::to_string(group) + " do not agree");
+        Window w = windowOf(ctx, xs, kernelFromWeights(ctx, wi), false, true);
+
+        double xzp = scalarInput(ctx, qlinear ? 2 : 2, 0, "x_zero_point");
+        auto wzp = perChannel(ctx, qlinear ? 5 : 3, OC, 0, "w_zero_point");
+        std::vector<std::int32_t> table(std::size_t(2 * OC));
+        double yzp = 0;
+        std::int32_t qmin = INT32_MIN, qmax = INT32_MAX;
+        DataType outType = DataType::Int32;
+        bool hasBias = false;
+        if (qlinear) {
+            float xscale = float(scalarInput(ctx, 1, 1, "x_scale"));
+            float yscale = float(scalarInput(ctx, 6, 1, "y_scale"));
+            auto wscale = perChannel(ctx, 4, OC, 1, "w_scale");
+            yzp = scalarInput(ctx, 7, 0, "y_zero_point");
+            outType = ctx.has(7) ? ctx.type(7) : DataType::UInt8;
+            if (outType == DataType::UInt8) {
+                qmin = 0;
+                qmax = 255;
+            } else if (outType == DataType::Int8) {
+                qmin = -128;
+                qmax = 127;
+            } else {
+                ctx.fail("y_zero_point must be int8 or uint8");
+            }
+            for (std::int64_t oc = 0; oc < OC; ++oc) {
+                float m = xscale * float(wscale[std::size_t(oc)]) / yscale;
+                std::memcpy(&table[std::size_t(OC + oc)], &m, 4);
+            }
+            hasBias = ctx.has(8);
+            if (hasBias && (ctx.shape(8).size() != 1 || ctx.shape(8)[0] != OC))
+                ctx.fail("bias " + shapeText(ctx.shape(8)) + " does not match " + std::to_string(OC) + " output channels");
+        }
+        for (std::int64_t oc = 0; oc < OC; ++oc)
+            table[std::size_t(oc)] = std::int32_t(wzp[std::size_t(oc)]);
+
+        ctx.output(0, outType, outShape(xs, OC, w));
+        std::int64_t N = xs[0], npix = w.outCount();
+        if (N * OC * npix == 0)
+            return;
+        u32(ctx, N * C * w.inCount());
+        u32(ctx, N * OC * npix);
+
+        constexpr std::uint32_t ocb = 4, pb = 4;
+        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+        auto p = convParams(ctx, C, w, OC, group, blocks);
+        p.push_back(std::uint32_t(std::int32_t(xzp)));
+        p.push_back(std::uint32_t(std::int32_t(yzp)));
+        p.push_back(std::uint32_t(qmin));
+        p.push_back(std::uint32_t(qmax));
+        BufferRef tab = ctx.scratch(table.size() * 4);
+        ctx.recorder().upload(*tab.buffer,
+            std::span(reinterpret_cast<const std::byte*>(table.data()), table.size() * 4), tab.offset);
+        BufferRef y = ctx.outBuffer(0);
+        BufferRef x = C > 0 ? ctx.buffer(xi) : y;
+        BufferRef wb = C > 0 ? ctx.buffer(wi) : y;
+        ctx.dispatch("conv_int", { qlinear ? 1u : 0u, hasBias ? 1u : 0u }, p,
+            { x, wb, hasBias ? ctx.buffer(8) : wb, tab, y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
+            channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+    }
+
+    // ---- Pooling
+
+    enum class PoolOp { Max = 0, Average = 1, AverageWithPads = 2, Lp = 3 };
+
+    void runPool(KernelContext& ctx, PoolOp op)
+    {
+        const auto& xs = ctx.shape(0);
+        Rep rep = repOf(ctx.type(0));
+        if (rep == Rep::I64 || (op != PoolOp::Max && rep != Rep::F32))
+            ctx.fail("type " + std::string(dataTypeName(ctx.type(0))) + " is not supported");
+        auto kernel = ctx.attrInts("kernel_shape");
+        if (kernel.empty())
+            ctx.fail("kernel_shape is required");
+        bool ceilMode = ctx.attrInt("ceil_mode", 0) != 0;
+        if (op == PoolOp::Average && ctx.attrInt("count_include_pad", 0) != 0)
+            op = PoolOp::AverageWithPads;
+        Window w = windowOf(ctx, xs, kernel, ceilMode, op == PoolOp::Max || ctx.attr("dilations"));
+        auto ys = outShape(xs, xs[1], w);
+        RtValue& out = ctx.output(0, ctx.type(0), ys);
+        bool indices = op == PoolOp::Max && ctx.wanted(1);
+        if (indices)
+            ctx.output(1, DataType::Int64, ys);
+        std::uint64_t count = out.count();
+        if (count == 0)
+            return;
+        if (ctx.count(0) == 0)
+            ctx.fail("cannot pool an empty input into a non-empty output");
+        u32(ctx, std::int64_t(count));
+        u32(ctx, std::int64_t(ctx.count(0)));
+        std::vector<std::uint32_t> p { std::uint32_t(count) };
+        for (auto v : w.in)
+            p.push_back(u32(ctx, v));
+        for (auto v : w.out)
+            p.push_back(u32(ctx, v));
+        pushWindow(ctx, p, w);
+        for (int j = 0; j < 3; ++j)
+            p.push_back(u32(ctx, w.in[j] + w.tail[j]));
+        p.push_back(floatBits(op == PoolOp::Lp ? float(ctx.attrInt("p", 2)) : 0.0f));
+        p.push_back(ctx.attrInt("storage_order", 0) != 0 ? 1u : 0u);
+        BufferRef y = ctx.outBuffer(0);
+        ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
+            { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
+    }
+
+    void runGlobalPool(KernelContext& ctx, int op)
+    {
+        const auto& xs = ctx.shape(0);
+        if (xs.size() < 2)
+            ctx.fail("input " + shapeText(xs) + " has no channel dim");
+        if (repOf(ctx.type(0)) != Rep::F32)
+            ctx.fail("needs a floating-point input");
+        std::vector<std::int64_t> ys { xs[0], xs[1] };
+        std::int64_t plane = 1;
+        for (std::size_t i = 2; i < xs.size(); ++i) {
+            ys.push_back(1);
+            plane *= xs[i];
+        }
+        RtValue& out = ctx.output(0, ctx.type(0), ys);
+        std::uint64_t planes = out.count();
+        if (planes == 0)
+            return;
+        if (plane == 0)
+            ctx.fail("cannot pool an empty plane");
+        u32(ctx, std::int64_t(ctx.count(0)));
+        std::vector<std::uint32_t> p { std::uint32_t(planes), u32(ctx, plane),
+            floatBits(float(ctx.attrInt("p", 2))) };
+        ctx.dispatch1D("pool_global", { std::uint32_t(op) }, p, { ctx.buffer(0), ctx.outBuffer(0) }, planes);
+    }
+
+    // ---- MaxUnpool
+
+    void runMaxUnpool(KernelContext& ctx)
+    {
+        const auto& xs = ctx.shape(0);
+        if (ctx.shape(1) != xs)
+            ctx.fail("indices " + shapeText(ctx.shape(1)) + " do not match the input " + shapeText(xs));
+        if (repOf(ctx.type(0)) != Rep::F32 || repOf(ctx.type(1)) != Rep::I64)
+            ctx.fail("needs a floating-point input and int64 indices");
+        int rank = int(xs.size()) - 2;
+        if (rank < 1)
+            ctx.fail("input " + shapeText(xs) + " has no spatial dims");
+        std::vector<std::int64_t> ys;
+        if (ctx.has(2) && ctx.count(2) > 0) {
+            ys = ctx.ints(2);
+            if (ys.size() != xs.size())
+                ctx.fail("output_shape " + shapeText(ys) + " does not match the input rank");
+        } else {
+            auto kernel = ctx.attrInts("kernel_shape");
+            if (int(kernel.size()) != rank)
+                ctx.fail("kernel_shape must have one value per spatial dim");
+            auto strides = attrIntsOr(ctx, "strides", rank, 1);
+            auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
+            ys = { xs[0], xs[1] };
+            for (int i = 0; i < rank; ++i)
+                ys.push_back((xs[2 + i] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
+        }
+        RtValue& out = ctx.output(0, ctx.type(0), ys);
+        if (out.count() == 0)
+            return;
+        u32(ctx, std::int64_t(out.count()));
+        BufferRef y = ctx.outBuffer(0);
+        ctx.recorder().fill(*y.buffer, 0, y.offset, out.count() * 4);
+        std::uint64_t n = ctx.count(0);
+        if (n == 0)
+            return;
+        std::vector<std::uint32_t> p { u32(ctx, std::int64_t(n)), std::uint32_t(out.count()) };
+        ctx.dispatch1D("pool_unpool", {}, p, { ctx.buffer(0), ctx.buffer(1), y }, n);
     }
 
 } // namespace
@@ -227,6 +541,16 @@ namespace {
 void registerConvKernels(KernelRegistry& registry)
 {
     registry.add("Conv", runConv, checkWindowOp);
+    registry.add("ConvTranspose", runConvTranspose, checkWindowOp);
+    registry.add("ConvInteger", [](KernelContext& ctx) { runConvInt(ctx, false); }, checkWindowOp);
+    registry.add("QLinearConv", [](KernelContext& ctx) { runConvInt(ctx, true); }, checkWindowOp);
+    registry.add("MaxPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Max); }, checkWindowOp);
+    registry.add("AveragePool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Average); }, checkWindowOp);
+    registry.add("LpPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Lp); }, checkWindowOp);
+    registry.add("GlobalMaxPool", [](KernelContext& ctx) { runGlobalPool(ctx, 0); });
+    registry.add("GlobalAveragePool", [](KernelContext& ctx) { runGlobalPool(ctx, 1); });
+    registry.add("GlobalLpPool", [](KernelContext& ctx) { runGlobalPool(ctx, 2); });
+    registry.add("MaxUnpool", runMaxUnpool, checkSpatialRank);
     registerResizeKernels(registry);
     registerSpaceKernels(registry);
 }
