@@ -7,6 +7,8 @@
 //   out = p[3] + sum(c_d * p[28+d])
 #include "common.glsl"
 layout(local_size_x = 64) in;
+// TILE 0: no coordinate wraps (p[12..] unused), saving a division per dim.
+layout(constant_id = 0) const uint TILE = 1;
 layout(std430, binding = 1) readonly buffer In { T x[]; };
 layout(std430, binding = 2) writeonly buffer Out { T y[]; };
 
@@ -22,7 +24,7 @@ void main()
         uint dim = p[4 + d];
         uint c = rem % dim;
         rem /= dim;
-        src += int(c % p[12 + d]) * int(p[20 + d]);
+        src += int(TILE != 0 ? c % p[12 + d] : c) * int(p[20 + d]);
         dst += c * p[28 + d];
     }
     y[dst] = x[src];

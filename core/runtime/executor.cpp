@@ -174,7 +174,14 @@ BufferRef Executor::ensureDevice(RtValue& value)
             const Tensor& t = *value.source;
             bool direct = t.dataType == DataType::Float || t.dataType == DataType::Int32 || t.dataType == DataType::Int64
                 || t.dataType == DataType::UInt32 || t.dataType == DataType::UInt64;
-            auto buffer = pool_.dedicated(std::max<std::uint64_t>(bytes, 16));
+            // A session's weight gets a buffer of its own, kept across runs
+            // and written directly; a view of one made during a run (a
+            // reshaped initializer) is pooled, so it is never freed while
+            // recorded work still reads it.
+            auto cached = weights_.find(value.source.get());
+            bool isWeight = cached != weights_.end() && &cached->second == &value;
+            auto buffer = isWeight ? pool_.dedicated(std::max<std::uint64_t>(bytes, 16))
+                                   : pool_.acquire(std::max<std::uint64_t>(bytes, 16));
             HostTensor converted;
             std::span<const std::byte> src;
             if (bytes) {
@@ -187,7 +194,7 @@ BufferRef Executor::ensureDevice(RtValue& value)
             }
             // A fresh buffer no recorded command uses yet: write it directly
             // where it is mapped.
-            if (buffer->mapped)
+            if (isWeight && buffer->mapped)
                 std::memcpy(buffer->mapped, src.data(), src.size());
             else
                 recorder_.upload(*buffer, src);

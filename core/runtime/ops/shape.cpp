@@ -23,8 +23,49 @@ struct Copy {
     std::int64_t outBase = 0;
 };
 
-void recordCopy(KernelContext& ctx, const Copy& c, BufferRef in, BufferRef out, DataType type)
+// Drops size-1 dims and merges neighbours that are contiguous on both
+// sides: each dim left costs the shader an integer division per element,
+// which a CPU device (lavapipe) cannot vectorize.
+Copy coalesce(const Copy& in)
 {
+    Copy c;
+    c.inBase = in.inBase;
+    c.outBase = in.outBase;
+    for (std::size_t d = 0; d < in.dims.size(); ++d) {
+        std::int64_t mod = in.inMod.empty() ? 0 : in.inMod[d];
+        if (in.dims[d] == 1)
+            continue;
+        if (!c.dims.empty()) {
+            std::size_t k = c.dims.size() - 1;
+            std::int64_t prevMod = c.inMod[k];
+            bool noMod = (mod == 0 || mod >= in.dims[d]) && (prevMod == 0 || prevMod >= c.dims[k]);
+            if (noMod && c.inStride[k] == in.inStride[d] * in.dims[d] && c.outStride[k] == in.outStride[d] * in.dims[d]) {
+                c.dims[k] *= in.dims[d];
+                c.inStride[k] = in.inStride[d];
+                c.outStride[k] = in.outStride[d];
+                c.inMod[k] = 0;
+                continue;
+            }
+        }
+        c.dims.push_back(in.dims[d]);
+        c.inMod.push_back(mod >= in.dims[d] ? 0 : mod);
+        c.inStride.push_back(in.inStride[d]);
+        c.outStride.push_back(in.outStride[d]);
+    }
+    if (c.dims.empty()) {
+        c.dims = { 1 };
+        c.inMod = { 0 };
+        c.inStride = { 0 };
+        c.outStride = { 0 };
+    }
+    return c;
+}
+
+void recordCopy(KernelContext& ctx, const Copy& original, BufferRef in, BufferRef out, DataType type)
+{
+    if (shapeCount(original.dims) == 0)
+        return;
+    Copy c = coalesce(original);
     std::uint64_t n = shapeCount(c.dims);
     if (n == 0)
         return;
@@ -32,6 +73,15 @@ void recordCopy(KernelContext& ctx, const Copy& c, BufferRef in, BufferRef out, 
         ctx.fail("more than 8 dimensions are not supported");
     if (n > 0xFFFFFFFFull)
         ctx.fail("tensor too large for one copy");
+    std::size_t w = repBytes(type);
+    if (c.dims.size() == 1 && c.inStride[0] == 1 && c.outStride[0] == 1 && c.inMod[0] == 0) {
+        ctx.recorder().copy(*in.buffer, in.offset + VkDeviceSize(c.inBase) * w, *out.buffer,
+            out.offset + VkDeviceSize(c.outBase) * w, VkDeviceSize(n) * w);
+        return;
+    }
+    bool tile = false;
+    for (auto m : c.inMod)
+        tile = tile || m != 0;
     std::vector<std::uint32_t> p(36, 0);
     p[0] = std::uint32_t(n);
     p[1] = std::uint32_t(c.dims.size());
@@ -43,7 +93,7 @@ void recordCopy(KernelContext& ctx, const Copy& c, BufferRef in, BufferRef out, 
         p[20 + d] = std::uint32_t(std::int32_t(c.inStride[d]));
         p[28 + d] = std::uint32_t(c.outStride[d]);
     }
-    ctx.dispatch1D(repOf(type) == Rep::I64 ? "copy_i64" : "copy_i32", {}, p, { in, out }, n);
+    ctx.dispatch1D(repOf(type) == Rep::I64 ? "copy_i64" : "copy_i32", { tile ? 1u : 0u }, p, { in, out }, n);
 }
 
 void identityKernel(KernelContext& ctx)
