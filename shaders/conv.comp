@@ -4,7 +4,7 @@
 // conv_tile.comp is the fast one for the common 2-D shapes.
 //
 // Each invocation computes OCB output channels x PB consecutive output
-// pixels, so every input load feeds OCB multiply-adds and every weight load
+// pixels (specialization constants), so every input load feeds OCB multiply-adds and every weight load
 // PB of them (loads are per-lane scalar fetches on CPU implementations).
 // The workgroup's Y index is the channel block, so weight addresses are
 // uniform across it. Edge blocks clamp their indices and skip the stores.
@@ -12,20 +12,29 @@
 // Params: 0 C, 1 D, 2 H, 3 W, 4 OC, 5 OD, 6 OH, 7 OW, 8 KD, 9 KH, 10 KW,
 // 11 SD, 12 SH, 13 SW, 14 PD, 15 PH, 16 PW (leading pads), 17 DD, 18 DH,
 // 19 DW (dilations), 20 Cg (input channels per group), 21 OCg (output
-// channels per group), 22 channel blocks per group.
+// channels per group), 22 channel blocks per group, 23 activation alpha,
+// 24 activation beta (floats).
 // Dispatch: X pixel blocks / 64, Y groups * blocks per group, Z batch.
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint HAS_BIAS = 0;
+// Channels x pixels per invocation: 4 x 4, or 1 x 8 for depthwise convs
+// (one output channel per group), so no lanes compute clamped duplicates.
+layout(constant_id = 1) const int OCB = 4;
+layout(constant_id = 2) const int PB = 4;
+// FusedConv: the activation (conv_act.glsl) and whether z is added.
+layout(constant_id = 3) const uint ACT = 0;
+layout(constant_id = 4) const uint HAS_Z = 0;
 
 layout(std430, binding = 1) readonly buffer X_ { float x[]; };
 layout(std430, binding = 2) readonly buffer W_ { float w[]; };
 layout(std430, binding = 3) readonly buffer B_ { float bias[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { float y[]; };
+layout(std430, binding = 5) readonly buffer Z_ { float z[]; };
 
-#define OCB 4
-#define PB 4
+#include "conv_act.glsl"
+
 
 void main()
 {
@@ -100,6 +109,7 @@ void main()
         uint ybase = (n * OC + oc) * npix;
         for (int j = 0; j < PB; ++j)
             if (pix0 + j < npix)
-                y[ybase + pix0 + j] = acc[i][j] + b;
+                y[ybase + pix0 + j] = conv_activate(
+                    acc[i][j] + b + (HAS_Z != 0 ? z[ybase + pix0 + j] : 0.0), ACT, pf(23), pf(24));
     }
 }

@@ -18,34 +18,59 @@ layout(local_size_x = 64) in;
 layout(std430, binding = 1) readonly buffer X_ { T x[]; };
 layout(std430, binding = 2) writeonly buffer Y_ { T y[]; };
 
+// Each invocation writes 8 consecutive outputs, stepping the indices with
+// carries: on CPU implementations parameter reads are per-lane loads and
+// an integer division by a variable is a scalar division per lane, so both
+// are done once per invocation, not per element.
 void main()
 {
-    uint i = nodus_index();
-    if (i >= p[0])
+    uint first = nodus_index() * 8;
+    uint count = p[0];
+    if (first >= count)
         return;
-    uint base = 0;
-    uint rest = i;
-    for (uint d = p[1]; d > 0; --d) {
+    uint no = p[1], nr = p[2], total = p[3];
+    uint od[8], os[8], oi[8], rd[8], rs[8], ri[8];
+    uint base = 0, rest = first;
+    for (uint d = no; d > 0; --d) {
         uint dim = p[3 + d];
-        base += (rest % dim) * p[11 + d];
+        od[d - 1] = dim;
+        os[d - 1] = p[11 + d];
+        oi[d - 1] = rest % dim;
         rest /= dim;
+        base += oi[d - 1] * os[d - 1];
     }
-    uint nr = p[2];
-    uint rd[8], rs[8];
-    for (uint d = 0; d < 8; ++d) {
-        rd[d] = d < nr ? p[20 + d] : 1;
-        rs[d] = d < nr ? p[28 + d] : 0;
+    for (uint d = 0; d < nr; ++d) {
+        rd[d] = p[20 + d];
+        rs[d] = p[28 + d];
     }
-    T acc = T_ZERO;
-    uint total = p[3];
-    for (uint r = 0; r < total; ++r) {
-        uint off = base;
-        uint q = r;
-        for (uint d = nr; d > 0; --d) {
-            off += (q % rd[d - 1]) * rs[d - 1];
-            q /= rd[d - 1];
+    uint end = min(first + 8, count);
+    for (uint i = first; i < end; ++i) {
+        T acc = T_ZERO;
+        if (nr == 0) {
+            if (total != 0)
+                acc = x[base];
+        } else {
+            for (uint d = 0; d < nr; ++d)
+                ri[d] = 0;
+            uint off = base;
+            for (uint r = 0; r < total; ++r) {
+                acc += x[off];
+                for (uint d = nr; d > 0; --d) {
+                    off += rs[d - 1];
+                    if (++ri[d - 1] < rd[d - 1])
+                        break;
+                    off -= rd[d - 1] * rs[d - 1];
+                    ri[d - 1] = 0;
+                }
+            }
         }
-        acc += x[off];
+        y[i] = acc;
+        for (uint d = no; d > 0; --d) {
+            base += os[d - 1];
+            if (++oi[d - 1] < od[d - 1])
+                break;
+            base -= od[d - 1] * os[d - 1];
+            oi[d - 1] = 0;
+        }
     }
-    y[i] = acc;
 }

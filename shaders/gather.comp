@@ -5,12 +5,15 @@
 // out[a, m, b] = data[a, indices[m], b]. Elements are moved as 32-bit words
 // (W per element), so one shader serves every type; indices are read as
 // their low 32-bit word (int64 indices in range fit). Out-of-range indices
-// give zeros instead of reading outside the buffer.
-// p[0] outputs   p[1] inner   p[2] M   p[3] N
+// give zeros instead of reading outside the buffer. Each invocation moves
+// BLOCK neighbouring elements (inner is a multiple of BLOCK), sharing the
+// index arithmetic.
+// p[0] invocations   p[1] inner / BLOCK   p[2] M   p[3] N
 layout(local_size_x = 64) in;
 
 layout(constant_id = 0) const uint W = 1;
 layout(constant_id = 1) const uint IW = 1;
+layout(constant_id = 2) const uint BLOCK = 1;
 
 layout(std430, binding = 1) readonly buffer X { uint x[]; };
 layout(std430, binding = 2) readonly buffer I { int ind[]; };
@@ -21,22 +24,23 @@ void main()
     uint o = nodus_index();
     if (o >= p[0])
         return;
-    uint inner = p[1];
+    uint blocks = p[1];
     uint m = p[2];
     int n = int(p[3]);
-    uint t = o / inner;
-    uint b = o - t * inner;
+    uint t = o / blocks;
+    uint b = o - t * blocks;
     uint a = t / m;
     uint j = t - a * m;
     int idx = ind[j * IW];
     if (idx < 0)
         idx += n;
+    uint dst = o * (BLOCK * W);
     if (idx < 0 || idx >= n) {
-        for (uint w = 0; w < W; ++w)
-            y[o * W + w] = 0;
+        for (uint w = 0; w < BLOCK * W; ++w)
+            y[dst + w] = 0;
         return;
     }
-    uint src = ((a * uint(n) + uint(idx)) * inner + b) * W;
-    for (uint w = 0; w < W; ++w)
-        y[o * W + w] = x[src + w];
+    uint src = ((a * uint(n) + uint(idx)) * blocks + b) * (BLOCK * W);
+    for (uint w = 0; w < BLOCK * W; ++w)
+        y[dst + w] = x[src + w];
 }

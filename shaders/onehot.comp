@@ -25,10 +25,17 @@ void main()
     uint b = o - t * inner;
     uint a = t / depth;
     uint k = t - a * depth;
+#if defined(DT_I32)
+    int idx = ind[a * inner + b];
+    if (idx < 0)
+        idx += int(depth);
+    uint sel = idx == int(k) ? W : 0;
+#else
     int64_t idx = int64_t(ind[a * inner + b]);
     if (idx < 0)
         idx += int64_t(depth);
     uint sel = idx == int64_t(k) ? W : 0;
+#endif
     for (uint w = 0; w < W; ++w)
         y[o * W + w] = vals[sel + w];
 }

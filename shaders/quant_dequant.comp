@@ -15,19 +15,40 @@ layout(std430, binding = 2) readonly buffer S_ { float s[]; };
 layout(std430, binding = 3) readonly buffer Z_ { T zp[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { float y[]; };
 
+// Each invocation handles 8 consecutive elements, stepping the scale index
+// with carries: on CPU implementations parameter reads are per-lane loads
+// and an integer division by a variable is a scalar division per lane, so
+// both are done once per invocation.
 void main()
 {
-    uint i = nodus_index();
-    if (i >= p[0])
+    uint first = nodus_index() * 8;
+    uint count = p[0];
+    if (first >= count)
         return;
-    uint inner = p[1], axisLen = p[2];
-    uint n = i % inner;
-    uint rest = i / inner;
-    uint ax = rest % axisLen;
-    uint o = rest / axisLen;
-    uint q = o * p[4] + (ax / p[3]) * p[5] + n * p[6];
-    float v = float(x[i]);
-    if (p[7] != 0)
-        v -= float(zp[q]);
-    y[i] = v * s[q];
+    uint end = min(first + 8, count);
+    bool hasZp = p[7] != 0;
+    uint inner = p[1], axisLen = p[2], block = p[3], oS = p[4], aS = p[5], nS = p[6];
+    uint n = 0, ax = 0, o = 0;
+    if (oS != 0 || aS != 0 || nS != 0) {
+        n = first % inner;
+        uint rest = first / inner;
+        ax = rest % axisLen;
+        o = rest / axisLen;
+    }
+    uint qo = o * oS + (block == 1 ? ax : ax / block) * aS;
+    for (uint i = first; i < end; ++i) {
+        uint q = qo + n * nS;
+        float v = float(x[i]);
+        if (hasZp)
+            v -= float(zp[q]);
+        y[i] = v * s[q];
+        if (++n == inner) {
+            n = 0;
+            if (++ax == axisLen) {
+                ax = 0;
+                ++o;
+            }
+            qo = o * oS + (block == 1 ? ax : ax / block) * aS;
+        }
+    }
 }

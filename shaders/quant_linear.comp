@@ -25,21 +25,42 @@ float divRounded(float a, float b)
     return c;
 }
 
+// Each invocation handles 8 consecutive elements, stepping the scale index
+// with carries: on CPU implementations parameter reads are per-lane loads
+// and an integer division by a variable is a scalar division per lane, so
+// both are done once per invocation.
 void main()
 {
-    uint i = nodus_index();
-    if (i >= p[0])
+    uint first = nodus_index() * 8;
+    uint count = p[0];
+    if (first >= count)
         return;
-    uint inner = p[1], axisLen = p[2];
-    uint n = i % inner;
-    uint rest = i / inner;
-    uint ax = rest % axisLen;
-    uint o = rest / axisLen;
-    uint q = o * p[4] + (ax / p[3]) * p[5] + n * p[6];
-    float v = roundEven(divRounded(x[i], s[q]));
-    if (p[9] != 0)
-        v += float(zp[q]);
-    // NaN saturates to the low end rather than leaving the value undefined.
-    v = isnan(v) ? float(pi(7)) : clamp(v, float(pi(7)), float(pi(8)));
-    y[i] = int(v);
+    uint end = min(first + 8, count);
+    float lo = float(pi(7)), hi = float(pi(8));
+    bool hasZp = p[9] != 0;
+    uint inner = p[1], axisLen = p[2], block = p[3], oS = p[4], aS = p[5], nS = p[6];
+    uint n = 0, ax = 0, o = 0;
+    if (oS != 0 || aS != 0 || nS != 0) {
+        n = first % inner;
+        uint rest = first / inner;
+        ax = rest % axisLen;
+        o = rest / axisLen;
+    }
+    uint qo = o * oS + (block == 1 ? ax : ax / block) * aS;
+    for (uint i = first; i < end; ++i) {
+        uint q = qo + n * nS;
+        float v = roundEven(divRounded(x[i], s[q]));
+        if (hasZp)
+            v += float(zp[q]);
+        // NaN saturates to the low end rather than being undefined.
+        y[i] = int(isnan(v) ? lo : clamp(v, lo, hi));
+        if (++n == inner) {
+            n = 0;
+            if (++ax == axisLen) {
+                ax = 0;
+                ++o;
+            }
+            qo = o * oS + (block == 1 ? ax : ax / block) * aS;
+        }
+    }
 }

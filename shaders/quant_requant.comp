@@ -30,19 +30,31 @@ float divRounded(float a, float b)
     return c;
 }
 
+// Each invocation handles 8 consecutive elements, stepping the row and
+// column with a carry (parameter reads and divisions by a variable are slow
+// per element on CPU implementations).
 void main()
 {
-    uint i = nodus_index();
-    if (i >= p[0])
+    uint first = nodus_index() * 8;
+    uint count = p[0];
+    if (first >= count)
         return;
-    uint N = p[1];
-    uint n = i % N;
-    uint m = (i / N) % p[2];
-    uint yr = p[5] != 0 ? m : 0;
-    float mult = divRounded(as_[p[3] != 0 ? m : 0] * bs[p[4] != 0 ? n : 0], ys[yr]);
-    float v = roundEven(float(acc[i]) * mult);
-    if (p[8] != 0)
-        v += float(yz[yr]);
-    v = isnan(v) ? float(pi(6)) : clamp(v, float(pi(6)), float(pi(7)));
-    y[i] = int(v);
+    uint end = min(first + 8, count);
+    uint N = p[1], M = p[2];
+    bool aRow = p[3] != 0, bCol = p[4] != 0, yRow = p[5] != 0, hasYz = p[8] != 0;
+    float lo = float(pi(6)), hi = float(pi(7));
+    uint n = first % N, m = (first / N) % M;
+    for (uint i = first; i < end; ++i) {
+        uint yr = yRow ? m : 0;
+        float mult = divRounded(as_[aRow ? m : 0] * bs[bCol ? n : 0], ys[yr]);
+        float v = roundEven(float(acc[i]) * mult);
+        if (hasYz)
+            v += float(yz[yr]);
+        y[i] = int(isnan(v) ? lo : clamp(v, lo, hi));
+        if (++n == N) {
+            n = 0;
+            if (++m == M)
+                m = 0;
+        }
+    }
 }

@@ -13,10 +13,24 @@ layout(std430, binding = 1) readonly buffer X_ { int x[]; };
 layout(std430, binding = 2) readonly buffer Z_ { int zp[]; };
 layout(std430, binding = 3) writeonly buffer Y_ { int y[]; };
 
+// Each invocation handles 8 consecutive elements, stepping the zero point
+// index with a carry (parameter reads and divisions by a variable are slow
+// per element on CPU implementations).
 void main()
 {
-    uint i = nodus_index();
-    if (i >= p[0])
+    uint first = nodus_index() * 8;
+    uint count = p[0];
+    if (first >= count)
         return;
-    y[i] = x[i] - zp[(i / p[1]) % p[2]];
+    uint end = min(first + 8, count);
+    uint inner = p[1], len = p[2];
+    uint n = first % inner, j = (first / inner) % len;
+    for (uint i = first; i < end; ++i) {
+        y[i] = x[i] - zp[j];
+        if (++n == inner) {
+            n = 0;
+            if (++j == len)
+                j = 0;
+        }
+    }
 }

@@ -7,8 +7,11 @@
 // output line, so with a reduction each invocation walks one such line in
 // order (no two invocations touch one element, and duplicates combine in
 // index order); without one every update is an invocation of its own.
+// Lines longer than lavapipe's loop budget are walked by several
+// dispatches, each over axis positions [p[5], p[6]).
 // p[0] invocations   p[1] rank   p[2] axis   p[3] updates' axis dim
-// p[4] data's axis dim   p[8 + d] updates dim d   p[16 + d] output stride d
+// p[4] data's axis dim   p[5], p[6] axis positions of this dispatch (lines)
+// p[8 + d] updates dim d   p[16 + d] output stride d
 layout(local_size_x = 64) in;
 
 layout(constant_id = 0) const uint RED = 0; // 0 none, 1 add, 2 mul, 3 max, 4 min
@@ -47,7 +50,11 @@ void main()
         }
         ustride *= dim;
     }
-    uint j1 = lines ? p[3] : j0 + 1;
+    if (lines) {
+        j0 = p[5];
+        ubase += j0 * uaxis;
+    }
+    uint j1 = lines ? p[6] : j0 + 1;
     int n = int(p[4]);
     uint ostride = p[16 + axis];
     for (uint j = j0; j < j1; ++j) {

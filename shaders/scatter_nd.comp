@@ -6,8 +6,11 @@
 // slice m (S elements) goes to the slice picked by index tuple m. With a
 // reduction each invocation owns one slice position e and applies every
 // tuple in order (duplicates combine deterministically); without one each
-// (m, e) is an invocation of its own.
+// (m, e) is an invocation of its own. With a reduction, many tuples are
+// applied by several dispatches (lavapipe's loop budget), each over tuples
+// [p[4], p[5]).
 // p[0] invocations   p[1] S   p[2] M (tuples)   p[3] q (tuple length)
+// p[4], p[5] tuples of this dispatch (reduction)
 // p[8 + j] data dim j   p[16 + j] data stride of dim j
 layout(local_size_x = 64) in;
 
@@ -28,8 +31,8 @@ void main()
     uint m0, m1, e;
     if (RED != 0) {
         e = id;
-        m0 = 0;
-        m1 = p[2];
+        m0 = p[4];
+        m1 = p[5];
     } else {
         m0 = id / s;
         e = id - m0 * s;

@@ -3,7 +3,7 @@
 // Element-wise unary ops. OP selects the op; alpha/beta (p[1], p[2]) are
 // its attributes. p[0]: element count.
 #include "common.glsl"
-layout(local_size_x = 64) in;
+layout(local_size_x = 512) in;
 layout(constant_id = 0) const uint OP = 0;
 layout(constant_id = 1) const uint UNSIGNED = 0;
 layout(std430, binding = 1) readonly buffer In { T x[]; };

@@ -5,9 +5,11 @@
 #include "layout/scene.h"
 
 #include <QApplication>
+#include <QFontMetricsF>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPainterPath>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -23,6 +25,7 @@ constexpr double kWheelNotchFactor = 1.2;
 constexpr double kItemTolerancePx = 3; // so tiny boxes far out can still be hit
 constexpr double kEdgeTolerancePx = 4;
 constexpr int kMinimapMargin = 12;
+constexpr double kAnnotationRadius = 5; // the renderer's box corner radius
 
 } // namespace
 
@@ -49,6 +52,7 @@ void GraphCanvas::setScene(std::shared_ptr<const Scene> scene, bool keepView)
     else
         index_.clear();
     renderer_.setScene(scene_.get(), scene_ ? &index_ : nullptr);
+    findAnnotatedItems();
     selected_ = -1;
     minimap_->setScene(scene_);
     placeMinimap();
@@ -110,6 +114,77 @@ void GraphCanvas::setHighlight(std::vector<int> items, std::vector<int> edges)
 {
     renderer_.setHighlight(items, edges);
     update();
+}
+
+void GraphCanvas::setNodeAnnotations(std::unordered_map<Id, NodeAnnotation> annotations)
+{
+    annotations_ = std::move(annotations);
+    findAnnotatedItems();
+    update();
+}
+
+void GraphCanvas::findAnnotatedItems()
+{
+    annotatedItems_.clear();
+    if (!scene_ || annotations_.empty())
+        return;
+    for (std::size_t k = 0; k < scene_->items.size(); ++k) {
+        const auto& item = scene_->items[k];
+        if (item.kind != Scene::ItemKind::Operation)
+            continue;
+        if (auto it = annotations_.find(item.nodeId); it != annotations_.end())
+            annotatedItems_.emplace_back(static_cast<int>(k), &it->second);
+    }
+}
+
+// Drawn over the finished frame rather than inside the renderer, so the
+// renderer's cached sprites stay as they are; boxes out of view cost a
+// rectangle test each.
+void GraphCanvas::paintAnnotations(QPainter& painter, qreal dpr)
+{
+    const double s = scale_ * dpr;
+    const QRectF target(QPointF(0, 0), QSizeF(frame_.size()));
+    QFont font = this->font();
+    font.setPixelSize(std::max(9, qRound(10 * dpr)));
+    const QFontMetricsF metrics(font);
+    const double padX = 4 * dpr;
+    const double badgeHeight = metrics.height() + 2 * dpr;
+    painter.save();
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setFont(font);
+    for (const auto& [item, note] : annotatedItems_) {
+        const Rect& r = scene_->items[static_cast<std::size_t>(item)].rect;
+        const QRectF box((r.x - origin_.x()) * s, (r.y - origin_.y()) * s, r.width * s, r.height * s);
+        if (!box.adjusted(-80 * dpr, -badgeHeight, 80 * dpr, badgeHeight).intersects(target))
+            continue;
+        if (note->color.isValid() && note->level > 0 && box.height() >= 4 * dpr) {
+            const double radius = std::clamp(kAnnotationRadius * s, 1.0, 12.0);
+            const double barHeight = std::clamp(box.height() * 0.12, 2 * dpr, 5 * dpr);
+            QPainterPath shape;
+            shape.addRoundedRect(box, radius, radius);
+            painter.save();
+            painter.setClipPath(shape);
+            QColor bar = note->color;
+            bar.setAlpha(255);
+            painter.fillRect(
+                QRectF(box.left(), box.bottom() - barHeight, box.width() * std::min(note->level, 1.0), barHeight), bar);
+            painter.restore();
+        }
+        // Text only where the box is big enough to tell which node it belongs to.
+        if (note->text.isEmpty() || box.width() < 36 * dpr)
+            continue;
+        const double width = metrics.horizontalAdvance(note->text) + 2 * padX;
+        // On the top edge, right-aligned: the title in the middle stays readable.
+        const QRectF badge(box.right() - width + 2 * dpr, box.top() - badgeHeight * 0.6, width, badgeHeight);
+        QColor fill = note->color.isValid() ? note->color : renderer_.theme().accent;
+        fill.setAlpha(255);
+        painter.setPen(QPen(fill.darker(140), dpr));
+        painter.setBrush(fill);
+        painter.drawRoundedRect(badge, badgeHeight / 2, badgeHeight / 2);
+        painter.setPen(fill.lightnessF() > 0.55 ? QColor(20, 20, 20) : QColor(250, 250, 250));
+        painter.drawText(badge, Qt::AlignCenter, note->text);
+    }
+    painter.restore();
 }
 
 void GraphCanvas::setTheme(const CanvasTheme& theme)
@@ -257,6 +332,8 @@ void GraphCanvas::paintEvent(QPaintEvent*)
     {
         QPainter painter(&frame_);
         renderer_.paint(painter, QRectF(QPointF(0, 0), QSizeF(pixels)), origin_, scale_ * dpr);
+        if (!annotatedItems_.empty())
+            paintAnnotations(painter, dpr);
     }
     frame_.setDevicePixelRatio(dpr);
     QPainter(this).drawImage(QPointF(0, 0), frame_);

@@ -4,18 +4,34 @@
 #include "sceneindex.h"
 #include "scenerenderer.h"
 
+#include "ir/id.h"
+
+#include <QColor>
 #include <QImage>
 #include <QPointF>
+#include <QString>
 #include <QWidget>
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace nodus {
 
 struct Scene;
 class Minimap;
+
+// A note painted over a node wherever the node shows, at any expansion or
+// subgraph (a run's per-node time): `text` in a badge of `color` on the
+// box's top edge, and a bar of that colour along the box's bottom, `level`
+// (0 to 1) of its width. The box keeps its own colour: a tint over it
+// would hide the op category.
+struct NodeAnnotation {
+    QString text;
+    QColor color;
+    double level = 0;
+};
 
 // The graph view: a laid-out Scene, zoomed and panned, painted directly
 // with QPainter. A QGraphicsView costs an object per node and cannot draw
@@ -58,6 +74,10 @@ public:
     void followSystemTheme();
     const CanvasTheme& theme() const { return renderer_.theme(); }
 
+    // Replaces every annotation; keyed by node id, so they survive relayouts.
+    void setNodeAnnotations(std::unordered_map<Id, NodeAnnotation> annotations);
+    const std::unordered_map<Id, NodeAnnotation>& nodeAnnotations() const { return annotations_; }
+
     void setMinimapVisible(bool visible);
     bool isMinimapVisible() const { return minimapWanted_; }
     Minimap* minimap() const { return minimap_; }
@@ -97,6 +117,8 @@ private:
     void placeMinimap();
     void applyPaletteTheme();
     QRectF contentBounds() const;
+    void findAnnotatedItems();
+    void paintAnnotations(QPainter& painter, qreal dpr);
 
     std::shared_ptr<const Scene> scene_;
     SceneIndex index_;
@@ -111,6 +133,10 @@ private:
     bool fitPending_ = false;
 
     int selected_ = -1;
+
+    std::unordered_map<Id, NodeAnnotation> annotations_;
+    // Scene items that have an annotation, found once per scene.
+    std::vector<std::pair<int, const NodeAnnotation*>> annotatedItems_;
 
     // A press becomes a pan once the mouse has moved beyond a few pixels;
     // until then its release is a click.

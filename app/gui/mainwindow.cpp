@@ -12,6 +12,7 @@
 #include "modeloutline.h"
 #include "modelpropertiespanel.h"
 #include "nodepropertiespanel.h"
+#include "runpanel.h"
 #include "sceneexporter.h"
 #include "tensorview.h"
 
@@ -254,6 +255,7 @@ MainWindow::MainWindow(QWidget* parent)
     , nodePanel_(new NodePropertiesPanel(this))
     , tensorView_(new TensorView(this))
     , findPanel_(new FindPanel(this))
+    , runPanel_(new RunPanel(this))
     , undoStack_(new QUndoStack(this))
     , savePrompt_([this](const QString& fileName) { return askToSave(this, fileName); })
     , deletePrompt_([this](const QString& nodeName) { return askToDelete(this, nodeName); })
@@ -316,6 +318,14 @@ MainWindow::MainWindow(QWidget* parent)
         nodeDock_->raise();
         if (value->initializer)
             tensorView_->setTensor(value->initializer);
+        else if (const auto run
+            = model_ && value->graph() == model_->graph.get() ? runPanel_->resultTensor(value->name()) : nullptr) {
+            // After a run: the tensor that flowed along this edge.
+            tensorView_->setTensor(run);
+            tensorView_->setNote(runPanel_->resultNote());
+            tensorDock_->show();
+            tensorDock_->raise();
+        }
         updateEditing();
     });
     connect(graphView_, &GraphView::selectionCleared, this, [this] {
@@ -332,6 +342,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(nodePanel_, &NodePropertiesPanel::nodeActivated, this,
         [this](Id id) { graphView_->revealNode(graphView_->currentGraph(), id); });
     connect(findPanel_, &FindPanel::hitActivated, this, &MainWindow::onHit);
+    runPanel_->setGraphView(graphView_);
 
     connectEditRequests();
 
@@ -484,6 +495,21 @@ void MainWindow::createMenus()
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     createEditMenu(edit);
 
+    QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
+    QAction* run = modelMenu->addAction(tr("&Run..."), this, &MainWindow::showRunPanel);
+    run->setObjectName(QStringLiteral("runAction"));
+    run->setShortcut(Qt::CTRL | Qt::Key_R);
+    // A run reads the model on a worker thread: no edits (or undos) meanwhile.
+    connect(runPanel_, &RunPanel::runningChanged, this, [this](bool running) {
+        for (const char* name : { "undoAction", "redoAction" })
+            if (auto* a = findChild<QAction*>(QLatin1String(name)))
+                a->setEnabled(!running
+                    && (QLatin1String(name) == QLatin1String("undoAction") ? undoStack_->canUndo()
+                                                                           : undoStack_->canRedo()));
+        if (auto* history = findChild<QWidget*>(QStringLiteral("history")))
+            history->setEnabled(!running);
+    });
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
     createViewMenu(view);
@@ -597,6 +623,7 @@ bool MainWindow::closeModel()
     nodePanel_->clear();
     tensorView_->clear();
     findPanel_->setGraph(nullptr);
+    runPanel_->clear();
     setWindowModified(false);
     updateTitle();
     updateEditing();
@@ -809,6 +836,10 @@ bool MainWindow::runEdit(EditCommandPtr command, EditKind kind)
 {
     if (!model_ || !command)
         return false;
+    if (runPanel_->isRunning()) {
+        showEditError(tr("The model is running: wait for the run to finish, or cancel it, before editing."));
+        return false;
+    }
     QString error;
     try {
         command->apply(*model_);
@@ -890,6 +921,7 @@ void MainWindow::modelEdited(EditKind kind)
         updateTensorEditing();
         break;
     }
+    runPanel_->modelEdited();
     updateEditing();
 }
 
@@ -1198,6 +1230,7 @@ void MainWindow::onLoaded(const QString& path, std::shared_ptr<Model> model, dou
     tensorView_->clear();
     findPanel_->setGraph(model_->graph.get());
     graphView_->setModel(model_);
+    runPanel_->setModel(model_);
     if (!isSample(path))
         RecentFiles().add(path);
     updateTitle();
@@ -1288,6 +1321,9 @@ void MainWindow::createDocks()
     findDock_->hide();
     tensorDock_ = dock(tr("Tensor"), QStringLiteral("tensorDock"), tensorView_, Qt::BottomDockWidgetArea);
     tensorDock_->hide();
+    runDock_ = dock(tr("Run"), QStringLiteral("runDock"), runPanel_, Qt::RightDockWidgetArea);
+    tabifyDockWidget(nodeDock_, runDock_);
+    runDock_->hide();
     auto* history = new QUndoView(undoStack_, this);
     history->setObjectName(QStringLiteral("history"));
     history->setEmptyLabel(tr("<opened>"));
@@ -1393,6 +1429,14 @@ void MainWindow::applyTheme(const QString& theme)
         QApplication::setPalette(systemPalette);
     }
     graphView_->canvas()->followSystemTheme();
+}
+
+void MainWindow::showRunPanel()
+{
+    runDock_->show();
+    runDock_->raise();
+    if (runPanel_->runButton()->isEnabled())
+        runPanel_->runButton()->setFocus();
 }
 
 void MainWindow::showFind()

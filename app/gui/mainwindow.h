@@ -28,6 +28,7 @@ class ModelLoader;
 class ModelOutline;
 class ModelPropertiesPanel;
 class NodePropertiesPanel;
+class RunPanel;
 class Tensor;
 class TensorView;
 struct SearchHit;
@@ -89,6 +90,8 @@ public:
     NodePropertiesPanel* nodePanel() const { return nodePanel_; }
     TensorView* tensorView() const { return tensorView_; }
     FindPanel* findPanel() const { return findPanel_; }
+    RunPanel* runPanel() const { return runPanel_; }
+    QDockWidget* runDock() const { return runDock_; }
     // Writes the current graph view as PNG or SVG (by extension); returns
     // an error message, empty on success.
     QString exportImage(const QString& path, double scale = 1.0);
@@ -123,6 +126,8 @@ public slots:
     // array of its name in a .npz), or to a .npy. Errors name the file.
     bool importTensor(const QString& path);
     bool exportTensor(const QString& path);
+    // Model > Run: the run panel for the open model.
+    void showRunPanel();
 
 signals:
     void modelOpened(const QString& path);
@@ -178,7 +183,9 @@ private:
     NodePropertiesPanel* nodePanel_;
     TensorView* tensorView_;
     FindPanel* findPanel_;
+    RunPanel* runPanel_;
     QDockWidget* findDock_ = nullptr;
+    QDockWidget* runDock_ = nullptr;
     QDockWidget* nodeDock_ = nullptr;
     QDockWidget* tensorDock_ = nullptr;
     QProgressBar* layoutBar_ = nullptr;

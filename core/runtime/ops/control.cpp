@@ -82,14 +82,26 @@ const RtValue& sequenceInput(const KernelContext& ctx, int i)
     return v;
 }
 
-bool truth(KernelContext& ctx, RtValue v, const char* what)
+bool truthOf(const KernelContext& ctx, const HostTensor& h, const char* what)
 {
-    if (v.kind != RtValue::Kind::Tensor)
-        ctx.fail(std::string(what) + " is " + kindName(v.kind) + ", a tensor is needed");
-    const HostTensor& h = ctx.hostOf(v);
     if (h.count() != 1)
         ctx.fail(std::string(what) + " must hold one value, it has shape " + shapeText(h.shape));
     return h.intAt(0) != 0;
+}
+
+// A condition input, read on the host (a wait when it was computed on the
+// device).
+bool truth(KernelContext& ctx, int input, const char* what)
+{
+    tensorInput(ctx, input);
+    return truthOf(ctx, ctx.host(input), what);
+}
+
+bool truth(KernelContext& ctx, RtValue& v, const char* what)
+{
+    if (v.kind != RtValue::Kind::Tensor)
+        ctx.fail(std::string(what) + " is " + kindName(v.kind) + ", a tensor is needed");
+    return truthOf(ctx, ctx.hostOf(v), what);
 }
 
 std::int64_t scalarInt(KernelContext& ctx, int i, const char* what)
@@ -155,8 +167,8 @@ RtValue sliceAxis(KernelContext& ctx, RtValue v, int axis, std::int64_t start, s
     BufferRef src = ctx.bufferOf(v);
     BufferRef dst = ctx.bufferOf(out);
     if (outer == 1) {
-        ctx.recorder().copy(*src.buffer, src.offset + std::uint64_t(start) * inner * eb, *dst.buffer, dst.offset,
-            blockBytes);
+        ctx.recorder().copy(
+            *src.buffer, src.offset + std::uint64_t(start) * inner * eb, *dst.buffer, dst.offset, blockBytes);
         return out;
     }
     const std::uint32_t words = std::uint32_t(eb / 4);
@@ -187,8 +199,8 @@ RtValue joinAxis(KernelContext& ctx, std::vector<RtValue>& items, const std::vec
             const HostTensor& src = ctx.hostOf(items[k]);
             const std::uint64_t blockBytes = std::uint64_t(lens[k]) * inner * eb;
             for (std::uint64_t o = 0; o < outer && blockBytes; ++o)
-                std::memcpy(out.data.data() + (o * total + at) * inner * eb, src.data.data() + o * blockBytes,
-                    blockBytes);
+                std::memcpy(
+                    out.data.data() + (o * total + at) * inner * eb, src.data.data() + o * blockBytes, blockBytes);
             at += std::uint64_t(lens[k]);
         }
         return hostValue(std::move(out));
@@ -263,7 +275,7 @@ std::pair<DataType, std::vector<std::int64_t>> declaredOutput(const Graph& g, st
 
 void runIf(KernelContext& ctx)
 {
-    bool cond = truth(ctx, ctx.input(0), "cond");
+    bool cond = truth(ctx, 0, "cond");
     const Graph& branch = subgraph(ctx, cond ? "then_branch" : "else_branch");
     auto outs = ctx.runSubgraph(branch, {});
     if (int(outs.size()) < ctx.outputCount())
@@ -282,7 +294,7 @@ void runLoop(KernelContext& ctx)
     const bool hasTrip = ctx.has(0);
     const std::int64_t trips = hasTrip ? scalarInt(ctx, 0, "M") : 0;
     const bool hasCond = ctx.has(1);
-    bool cond = hasCond ? truth(ctx, ctx.input(1), "cond") : true;
+    bool cond = hasCond ? truth(ctx, 1, "cond") : true;
     const int N = std::max(0, ctx.inputCount() - 2);
     if (int(body.inputs.size()) != N + 2)
         ctx.fail("the body takes " + std::to_string(body.inputs.size()) + " inputs, " + std::to_string(N + 2)
@@ -366,11 +378,11 @@ void runScan(KernelContext& ctx)
     const int M = int(ctx.attrInt("num_scan_inputs", -1));
     const int N = ctx.inputCount() - first - M;
     if (M < 1 || N < 0)
-        ctx.fail("num_scan_inputs " + std::to_string(M) + " does not fit " + std::to_string(ctx.inputCount())
-            + " inputs");
+        ctx.fail(
+            "num_scan_inputs " + std::to_string(M) + " does not fit " + std::to_string(ctx.inputCount()) + " inputs");
     if (int(body.inputs.size()) != N + M)
-        ctx.fail("the body takes " + std::to_string(body.inputs.size()) + " inputs, " + std::to_string(N + M)
-            + " expected");
+        ctx.fail(
+            "the body takes " + std::to_string(body.inputs.size()) + " inputs, " + std::to_string(N + M) + " expected");
     const int K = int(body.outputs.size()) - N;
     if (K < 0 || ctx.outputCount() > N + K)
         ctx.fail("the body's outputs do not match the node's");
@@ -401,8 +413,8 @@ void runScan(KernelContext& ctx)
             int axis = normalizeAxis(ctx, inAxes[std::size_t(i)], v.shape.size(), "scan input axis");
             std::int64_t l = v.shape[std::size_t(axis)];
             if (len >= 0 && l != len)
-                ctx.fail("scan inputs have different lengths (" + std::to_string(len) + " and " + std::to_string(l)
-                    + ")");
+                ctx.fail(
+                    "scan inputs have different lengths (" + std::to_string(len) + " and " + std::to_string(l) + ")");
             len = l;
             inputs.push_back(v);
             axes.push_back(axis);
@@ -547,9 +559,9 @@ void runSequenceInsert(KernelContext& ctx)
 {
     RtValue seq = sequenceInput(ctx, 0);
     const RtValue& t = tensorInput(ctx, 1);
+    // An empty sequence's element type may be unknown where it was made (a
+    // graph input), so only elements already there are checked.
     if (!seq.sequence.empty() && t.type != elementType(seq))
-        ctx.fail("the tensor's element type differs from the sequence's");
-    if (seq.sequence.empty() && seq.sequenceType != t.type && seq.sequenceType != DataType::Undefined)
         ctx.fail("the tensor's element type differs from the sequence's");
     std::int64_t size = std::int64_t(seq.sequence.size());
     std::int64_t at = ctx.has(2) ? position(ctx, 2, size, true) : size;

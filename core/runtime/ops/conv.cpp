@@ -2,551 +2,738 @@
 // MaxPool, AveragePool, LpPool, the global pools and MaxUnpool. Resize and
 // friends live in conv_resize.cpp, DepthToSpace/SpaceToDepth in
 // conv_space.cpp.
+#include "runtime/executor.h"
 #include "runtime/kernel.h"
 #include "runtime/recorder.h"
 #include "runtime/runtimeerror.h"
+#include "runtime/vulkandevice.h"
 
 #include "ir/attribute.h"
 #include "ir/node.h"
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace nodus::rt {
 
 void registerResizeKernels(KernelRegistry& registry); // conv_resize.cpp
-void registerSpaceKernels(KernelRegistry& registry);  // conv_space.cpp
+void registerSpaceKernels(KernelRegistry& registry); // conv_space.cpp
 
 namespace {
 
-    using Dims3 = std::array<std::int64_t, 3>;
+using Dims3 = std::array<std::int64_t, 3>;
 
-    // Spatial geometry of a windowed op over up to 3 dims. Dims are stored
-    // right-aligned (a 1-D op uses only [2], the others stay 1 / 0) because
-    // the shaders index D, H, W.
-    struct Window {
-        int rank = 0; // spatial dims
-        Dims3 in { 1, 1, 1 }, kernel { 1, 1, 1 }, stride { 1, 1, 1 }, dilation { 1, 1, 1 };
-        Dims3 head { 0, 0, 0 }, tail { 0, 0, 0 }, out { 1, 1, 1 };
-        std::int64_t outCount() const { return out[0] * out[1] * out[2]; }
-        std::int64_t inCount() const { return in[0] * in[1] * in[2]; }
-    };
+// Spatial geometry of a windowed op over up to 3 dims. Dims are stored
+// right-aligned (a 1-D op uses only [2], the others stay 1 / 0) because
+// the shaders index D, H, W.
+struct Window {
+    int rank = 0; // spatial dims
+    Dims3 in { 1, 1, 1 }, kernel { 1, 1, 1 }, stride { 1, 1, 1 }, dilation { 1, 1, 1 };
+    Dims3 head { 0, 0, 0 }, tail { 0, 0, 0 }, out { 1, 1, 1 };
+    std::int64_t outCount() const { return out[0] * out[1] * out[2]; }
+    std::int64_t inCount() const { return in[0] * in[1] * in[2]; }
+};
 
-    std::string checkAutoPad(const Node& node)
-    {
-        const Attribute* a = node.attribute("auto_pad");
-        if (!a || a->s.empty() || a->s == "NOTSET" || a->s == "SAME_UPPER" || a->s == "SAME_LOWER" || a->s == "VALID")
-            return {};
-        return "auto_pad '" + a->s + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID";
-    }
-
-    std::string checkSpatialRank(const Node& node)
-    {
-        const Attribute* k = node.attribute("kernel_shape");
-        if (k && (k->ints.empty() || k->ints.size() > 3))
-            return std::to_string(k->ints.size()) + "-D windows are not supported (1 to 3 spatial dims)";
+std::string checkAutoPad(const Node& node)
+{
+    const Attribute* a = node.attribute("auto_pad");
+    if (!a || a->s.empty() || a->s == "NOTSET" || a->s == "SAME_UPPER" || a->s == "SAME_LOWER" || a->s == "VALID")
         return {};
-    }
+    return "auto_pad '" + a->s + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID";
+}
 
-    std::string checkWindowOp(const Node& node)
-    {
-        std::string r = checkAutoPad(node);
-        return r.empty() ? checkSpatialRank(node) : r;
-    }
+std::string checkSpatialRank(const Node& node)
+{
+    const Attribute* k = node.attribute("kernel_shape");
+    if (k && (k->ints.empty() || k->ints.size() > 3))
+        return std::to_string(k->ints.size()) + "-D windows are not supported (1 to 3 spatial dims)";
+    return {};
+}
 
-    std::vector<std::int64_t> attrIntsOr(KernelContext& ctx, const char* name, std::size_t n, std::int64_t fallback)
-    {
-        auto v = ctx.attrInts(name);
-        if (v.empty())
-            return std::vector<std::int64_t>(n, fallback);
-        if (v.size() != n)
-            ctx.fail(std::string(name) + " has " + std::to_string(v.size()) + " values, expected "
-                + std::to_string(n));
-        return v;
-    }
+std::string checkWindowOp(const Node& node)
+{
+    std::string r = checkAutoPad(node);
+    return r.empty() ? checkSpatialRank(node) : r;
+}
 
-    // Conv and pooling geometry from the attributes: explicit pads, or
-    // auto_pad (SAME_UPPER puts the odd pad at the end), output size with
-    // floor or ceil division.
-    Window windowOf(KernelContext& ctx, std::span<const std::int64_t> inputShape, std::vector<std::int64_t> kernel,
-        bool ceilMode, bool dilations)
-    {
-        int rank = int(inputShape.size()) - 2;
-        if (rank < 1 || rank > 3)
-            ctx.fail("input of rank " + std::to_string(inputShape.size())
-                + " is not supported (1 to 3 spatial dims after N and C)");
-        if (int(kernel.size()) != rank)
-            ctx.fail("kernel_shape has " + std::to_string(kernel.size()) + " dims for " + std::to_string(rank)
-                + " spatial dims");
-        auto strides = attrIntsOr(ctx, "strides", rank, 1);
-        auto dil = dilations ? attrIntsOr(ctx, "dilations", rank, 1) : std::vector<std::int64_t>(rank, 1);
-        auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
-        std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-        Window w;
-        w.rank = rank;
-        for (int i = 0; i < rank; ++i) {
-            int j = 3 - rank + i;
-            std::int64_t in = inputShape[2 + i], k = kernel[i], s = strides[i], d = dil[i];
-            if (k < 1 || s < 1 || d < 1)
-                ctx.fail("kernel, strides and dilations must be positive");
-            std::int64_t dk = (k - 1) * d + 1;
-            std::int64_t head = 0, tail = 0, out = 0;
-            if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-                out = (in + s - 1) / s;
-                std::int64_t total = std::max<std::int64_t>(0, (out - 1) * s + dk - in);
-                head = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-                tail = total - head;
-            } else if (autoPad == "VALID") {
-                out = in >= dk ? (in - dk) / s + 1 : 0;
-            } else {
-                head = pads[i];
-                tail = pads[rank + i];
-                if (head < 0 || tail < 0)
-                    ctx.fail("negative pads are not supported");
-                std::int64_t span = in + head + tail - dk;
-                if (span < 0)
-                    ctx.fail("the window (" + std::to_string(dk) + ") is larger than the padded input ("
-                        + std::to_string(in + head + tail) + ")");
-                out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
-            }
-            w.in[j] = in;
-            w.kernel[j] = k;
-            w.stride[j] = s;
-            w.dilation[j] = d;
-            w.head[j] = head;
-            w.tail[j] = tail;
-            w.out[j] = out;
-        }
-        return w;
-    }
+std::vector<std::int64_t> attrIntsOr(KernelContext& ctx, const char* name, std::size_t n, std::int64_t fallback)
+{
+    auto v = ctx.attrInts(name);
+    if (v.empty())
+        return std::vector<std::int64_t>(n, fallback);
+    if (v.size() != n)
+        ctx.fail(std::string(name) + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(n));
+    return v;
+}
 
-    std::vector<std::int64_t> outShape(std::span<const std::int64_t> inputShape, std::int64_t channels, const Window& w)
-    {
-        std::vector<std::int64_t> s { inputShape[0], channels };
-        for (int i = 0; i < w.rank; ++i)
-            s.push_back(w.out[3 - w.rank + i]);
-        return s;
-    }
-
-    std::uint32_t u32(KernelContext& ctx, std::int64_t v)
-    {
-        if (v < 0 || v > std::int64_t(UINT32_MAX))
-            ctx.fail("size " + std::to_string(v) + " does not fit the 32-bit indexing of the shaders");
-        return std::uint32_t(v);
-    }
-
-    std::uint32_t groupsFor(KernelContext& ctx, std::uint64_t count, std::uint64_t per)
-    {
-        std::uint64_t g = (count + per - 1) / per;
-        if (g > 65535)
-            ctx.fail("the tensor is too large for one dispatch (" + std::to_string(g) + " workgroups)");
-        return std::uint32_t(g);
-    }
-
-    void pushWindow(KernelContext& ctx, std::vector<std::uint32_t>& p, const Window& w)
-    {
-        for (auto v : w.kernel)
-            p.push_back(u32(ctx, v));
-        for (auto v : w.stride)
-            p.push_back(u32(ctx, v));
-        for (auto v : w.head)
-            p.push_back(u32(ctx, v));
-        for (auto v : w.dilation)
-            p.push_back(u32(ctx, v));
-    }
-
-    std::vector<std::int64_t> kernelFromWeights(KernelContext& ctx, int weightInput)
-    {
-        auto k = ctx.attrInts("kernel_shape");
-        const auto& ws = ctx.shape(weightInput);
-        if (ws.size() < 3)
-            ctx.fail("weights of rank " + std::to_string(ws.size()) + " (expected N + C + spatial dims)");
-        std::vector<std::int64_t> fromW(ws.begin() + 2, ws.end());
-        if (k.empty())
-            return fromW;
-        if (k != fromW)
-            ctx.fail("kernel_shape " + shapeText(k) + " does not match the weights " + shapeText(ws));
-        return k;
-    }
-
-    // Params shared by conv.comp, conv_transpose.comp and conv_int.comp:
-    // C, D, H, W, OC, OD, OH, OW, kernel, strides, pads, dilations, Cg, OCg,
-    // channel blocks per group.
-    std::vector<std::uint32_t> convParams(KernelContext& ctx, std::int64_t C, const Window& w, std::int64_t OC,
-        std::int64_t group, std::uint32_t blocks)
-    {
-        std::vector<std::uint32_t> p { u32(ctx, C) };
-        for (auto v : w.in)
-            p.push_back(u32(ctx, v));
-        p.push_back(u32(ctx, OC));
-        for (auto v : w.out)
-            p.push_back(u32(ctx, v));
-        pushWindow(ctx, p, w);
-        p.push_back(u32(ctx, C / group));
-        p.push_back(u32(ctx, OC / group));
-        p.push_back(blocks);
-        return p;
-    }
-
-    std::uint32_t channelGroups(KernelContext& ctx, std::int64_t group, std::uint32_t blocks)
-    {
-        std::uint64_t gy = std::uint64_t(group) * blocks;
-        if (gy > 65535)
-            ctx.fail("too many output channel blocks for one dispatch");
-        return std::uint32_t(gy);
-    }
-
-    // ---- Conv
-
-    void runConv(KernelContext& ctx)
-    {
-        const auto& xs = ctx.shape(0);
-        const auto& ws = ctx.shape(1);
-        if (repOf(ctx.type(0)) != Rep::F32)
-            ctx.fail("Conv needs a floating-point input");
-        if (xs.size() != ws.size())
-            ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
-        std::int64_t group = ctx.attrInt("group", 1);
-        std::int64_t C = xs[1], OC = ws[0];
-        if (group < 1 || C % group != 0 || OC % group != 0 || ws[1] * group != C)
-            ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
-                + std::to_string(group) + " do not agree");
-        Window w = windowOf(ctx, xs, kernelFromWeights(ctx, 1), false, true);
-        bool hasBias = ctx.has(2);
-        if (hasBias && (ctx.shape(2).size() != 1 || ctx.shape(2)[0] != OC))
-            ctx.fail("bias " + shapeText(ctx.shape(2)) + " does not match " + std::to_string(OC) + " output channels");
-        ctx.output(0, ctx.type(0), outShape(xs, OC, w));
-        std::int64_t N = xs[0];
-        std::int64_t npix = w.outCount();
-        if (N * OC * npix == 0)
-            return;
-        u32(ctx, N * C * w.inCount());
-        u32(ctx, N * OC * npix);
-
-        constexpr std::uint32_t ocb = 4, pb = 4;
-        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
-        auto p = convParams(ctx, C, w, OC, group, blocks);
-        BufferRef y = ctx.outBuffer(0);
-        // Without input channels the output is the bias; the shader reads
-        // neither x nor w then, so the output stands in for them.
-        BufferRef x = C > 0 ? ctx.buffer(0) : y;
-        BufferRef wb = C > 0 ? ctx.buffer(1) : y;
-        ctx.dispatch("conv", { hasBias ? 1u : 0u }, p, { x, wb, hasBias ? ctx.buffer(2) : wb, y },
-            groupsFor(ctx, (npix + pb - 1) / pb, 64), channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
-    }
-
-    // ---- ConvTranspose
-
-    void runConvTranspose(KernelContext& ctx)
-    {
-        const auto& xs = ctx.shape(0);
-        const auto& ws = ctx.shape(1);
-        if (repOf(ctx.type(0)) != Rep::F32)
-            ctx.fail("ConvTranspose needs a floating-point input");
-        if (xs.size() != ws.size())
-            ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
-        int rank = int(xs.size()) - 2;
-        if (rank < 1 || rank > 3)
-            ctx.fail("input of rank " + std::to_string(xs.size()) + " is not supported (1 to 3 spatial dims)");
-        std::int64_t group = ctx.attrInt("group", 1);
-        std::int64_t C = xs[1];
-        if (group < 1 || C % group != 0 || ws[0] != C)
-            ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
-                + std::to_string(group) + " do not agree");
-        std::int64_t OC = ws[1] * group;
-        auto kernel = kernelFromWeights(ctx, 1);
-        auto strides = attrIntsOr(ctx, "strides", rank, 1);
-        auto dil = attrIntsOr(ctx, "dilations", rank, 1);
-        auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
-        auto outPad = attrIntsOr(ctx, "output_padding", rank, 0);
-        auto outputShape = ctx.attrInts("output_shape");
-        if (!outputShape.empty() && int(outputShape.size()) == rank + 2)
-            outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
-        if (!outputShape.empty() && int(outputShape.size()) != rank)
-            ctx.fail("output_shape has " + std::to_string(outputShape.size()) + " values for "
-                + std::to_string(rank) + " spatial dims");
-        std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
-
-        Window w;
-        w.rank = rank;
-        for (int i = 0; i < rank; ++i) {
-            int j = 3 - rank + i;
-            std::int64_t in = xs[2 + i], k = kernel[i], s = strides[i], d = dil[i];
-            if (k < 1 || s < 1 || d < 1)
-                ctx.fail("kernel, strides and dilations must be positive");
-            // The full (unpadded) output, then what pads or output_shape
-            // cut from its start.
-            std::int64_t full = s * (in - 1) + outPad[i] + (k - 1) * d + 1;
-            std::int64_t out, head;
-            if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-                out = !outputShape.empty() ? outputShape[i] : in * s;
-                std::int64_t total = full - out;
-                // A negative total extends the output with positions no
-                // input reaches; SAME_UPPER puts the odd pad at the end.
-                head = total <= 0 ? 0 : autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
-            } else if (autoPad == "VALID") {
-                out = full;
-                head = 0;
-            } else {
-                head = pads[i];
-                out = full - pads[i] - pads[rank + i];
-            }
-            if (out < 0)
-                ctx.fail("pads leave a negative output size");
-            w.in[j] = in;
-            w.kernel[j] = k;
-            w.stride[j] = s;
-            w.dilation[j] = d;
-            w.head[j] = head;
-            w.out[j] = out;
-        }
-        bool hasBias = ctx.has(2);
-        if (hasBias && (ctx.shape(2).size() != 1 || ctx.shape(2)[0] != OC))
-            ctx.fail("bias " + shapeText(ctx.shape(2)) + " does not match " + std::to_string(OC) + " output channels");
-        ctx.output(0, ctx.type(0), outShape(xs, OC, w));
-        std::int64_t N = xs[0], npix = w.outCount();
-        if (N * OC * npix == 0)
-            return;
-        u32(ctx, N * C * w.inCount());
-        u32(ctx, N * OC * npix);
-        u32(ctx, std::int64_t(ctx.count(1)));
-
-        constexpr std::uint32_t ocb = 4;
-        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
-        auto p = convParams(ctx, C, w, OC, group, blocks);
-        BufferRef y = ctx.outBuffer(0);
-        BufferRef x = C > 0 && xs[0] * w.inCount() > 0 ? ctx.buffer(0) : y;
-        BufferRef wb = ctx.count(1) > 0 ? ctx.buffer(1) : y;
-        ctx.dispatch("conv_transpose", { hasBias ? 1u : 0u }, p, { x, wb, hasBias ? ctx.buffer(2) : wb, y },
-            groupsFor(ctx, std::uint64_t(npix), 64), channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
-    }
-
-    // ---- ConvInteger / QLinearConv
-
-    // Per-tensor (1 value) or per-output-channel (OC values) parameters,
-    // read on the host (they are small initializers in practice).
-    std::vector<double> perChannel(KernelContext& ctx, int input, std::int64_t OC, double fallback, const char* what)
-    {
-        if (!ctx.has(input) || ctx.count(input) == 0)
-            return std::vector<double>(std::size_t(OC), fallback);
-        auto v = ctx.doubles(input);
-        if (v.size() == 1)
-            return std::vector<double>(std::size_t(OC), v[0]);
-        if (std::int64_t(v.size()) != OC)
-            ctx.fail(std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(OC)
-                + " output channels");
-        return v;
-    }
-
-    double scalarInput(KernelContext& ctx, int input, double fallback, const char* what)
-    {
-        if (!ctx.has(input) || ctx.count(input) == 0)
-            return fallback;
-        if (ctx.count(input) != 1)
-            ctx.fail(std::string(what) + " must be a scalar");
-        return ctx.doubles(input)[0];
-    }
-
-    // ConvInteger: x, w, x_zero_point, w_zero_point -> int32.
-    // QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias.
-    void runConvInt(KernelContext& ctx, bool qlinear)
-    {
-        int xi = 0, wi = qlinear ? 3 : 1;
-        const auto& xs = ctx.shape(xi);
-        const auto& ws = ctx.shape(wi);
-        if (repOf(ctx.type(xi)) != Rep::I32 || repOf(ctx.type(wi)) != Rep::I32)
-            ctx.fail("inputs must be 8-bit integers");
-        if (xs.size() != ws.size())
-            ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
-        std::int64_t group = ctx.attrInt("group", 1);
-        std::int64_t C = xs[1], OC = ws[0];
-        if (group < 1 || C % group != 0 || OC % group != 0 || ws[1] * group != C)
-            ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
-                + std::to_string(group) + " do not agree");
-        Window w = windowOf(ctx, xs, kernelFromWeights(ctx, wi), false, true);
-
-        double xzp = scalarInput(ctx, qlinear ? 2 : 2, 0, "x_zero_point");
-        auto wzp = perChannel(ctx, qlinear ? 5 : 3, OC, 0, "w_zero_point");
-        std::vector<std::int32_t> table(std::size_t(2 * OC));
-        double yzp = 0;
-        std::int32_t qmin = INT32_MIN, qmax = INT32_MAX;
-        DataType outType = DataType::Int32;
-        bool hasBias = false;
-        if (qlinear) {
-            float xscale = float(scalarInput(ctx, 1, 1, "x_scale"));
-            float yscale = float(scalarInput(ctx, 6, 1, "y_scale"));
-            auto wscale = perChannel(ctx, 4, OC, 1, "w_scale");
-            yzp = scalarInput(ctx, 7, 0, "y_zero_point");
-            outType = ctx.has(7) ? ctx.type(7) : DataType::UInt8;
-            if (outType == DataType::UInt8) {
-                qmin = 0;
-                qmax = 255;
-            } else if (outType == DataType::Int8) {
-                qmin = -128;
-                qmax = 127;
-            } else {
-                ctx.fail("y_zero_point must be int8 or uint8");
-            }
-            for (std::int64_t oc = 0; oc < OC; ++oc) {
-                float m = xscale * float(wscale[std::size_t(oc)]) / yscale;
-                std::memcpy(&table[std::size_t(OC + oc)], &m, 4);
-            }
-            hasBias = ctx.has(8);
-            if (hasBias && (ctx.shape(8).size() != 1 || ctx.shape(8)[0] != OC))
-                ctx.fail("bias " + shapeText(ctx.shape(8)) + " does not match " + std::to_string(OC) + " output channels");
-        }
-        for (std::int64_t oc = 0; oc < OC; ++oc)
-            table[std::size_t(oc)] = std::int32_t(wzp[std::size_t(oc)]);
-
-        ctx.output(0, outType, outShape(xs, OC, w));
-        std::int64_t N = xs[0], npix = w.outCount();
-        if (N * OC * npix == 0)
-            return;
-        u32(ctx, N * C * w.inCount());
-        u32(ctx, N * OC * npix);
-
-        constexpr std::uint32_t ocb = 4, pb = 4;
-        std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
-        auto p = convParams(ctx, C, w, OC, group, blocks);
-        p.push_back(std::uint32_t(std::int32_t(xzp)));
-        p.push_back(std::uint32_t(std::int32_t(yzp)));
-        p.push_back(std::uint32_t(qmin));
-        p.push_back(std::uint32_t(qmax));
-        BufferRef tab = ctx.scratch(table.size() * 4);
-        ctx.recorder().upload(*tab.buffer,
-            std::span(reinterpret_cast<const std::byte*>(table.data()), table.size() * 4), tab.offset);
-        BufferRef y = ctx.outBuffer(0);
-        BufferRef x = C > 0 ? ctx.buffer(xi) : y;
-        BufferRef wb = C > 0 ? ctx.buffer(wi) : y;
-        ctx.dispatch("conv_int", { qlinear ? 1u : 0u, hasBias ? 1u : 0u }, p,
-            { x, wb, hasBias ? ctx.buffer(8) : wb, tab, y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
-            channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
-    }
-
-    // ---- Pooling
-
-    enum class PoolOp { Max = 0, Average = 1, AverageWithPads = 2, Lp = 3 };
-
-    void runPool(KernelContext& ctx, PoolOp op)
-    {
-        const auto& xs = ctx.shape(0);
-        Rep rep = repOf(ctx.type(0));
-        if (rep == Rep::I64 || (op != PoolOp::Max && rep != Rep::F32))
-            ctx.fail("type " + std::string(dataTypeName(ctx.type(0))) + " is not supported");
-        auto kernel = ctx.attrInts("kernel_shape");
-        if (kernel.empty())
-            ctx.fail("kernel_shape is required");
-        bool ceilMode = ctx.attrInt("ceil_mode", 0) != 0;
-        if (op == PoolOp::Average && ctx.attrInt("count_include_pad", 0) != 0)
-            op = PoolOp::AverageWithPads;
-        Window w = windowOf(ctx, xs, kernel, ceilMode, op == PoolOp::Max || ctx.attr("dilations"));
-        auto ys = outShape(xs, xs[1], w);
-        RtValue& out = ctx.output(0, ctx.type(0), ys);
-        bool indices = op == PoolOp::Max && ctx.wanted(1);
-        if (indices)
-            ctx.output(1, DataType::Int64, ys);
-        std::uint64_t count = out.count();
-        if (count == 0)
-            return;
-        if (ctx.count(0) == 0)
-            ctx.fail("cannot pool an empty input into a non-empty output");
-        u32(ctx, std::int64_t(count));
-        u32(ctx, std::int64_t(ctx.count(0)));
-        std::vector<std::uint32_t> p { std::uint32_t(count) };
-        for (auto v : w.in)
-            p.push_back(u32(ctx, v));
-        for (auto v : w.out)
-            p.push_back(u32(ctx, v));
-        pushWindow(ctx, p, w);
-        for (int j = 0; j < 3; ++j)
-            p.push_back(u32(ctx, w.in[j] + w.tail[j]));
-        p.push_back(floatBits(op == PoolOp::Lp ? float(ctx.attrInt("p", 2)) : 0.0f));
-        p.push_back(ctx.attrInt("storage_order", 0) != 0 ? 1u : 0u);
-        BufferRef y = ctx.outBuffer(0);
-        ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
-            { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
-    }
-
-    void runGlobalPool(KernelContext& ctx, int op)
-    {
-        const auto& xs = ctx.shape(0);
-        if (xs.size() < 2)
-            ctx.fail("input " + shapeText(xs) + " has no channel dim");
-        if (repOf(ctx.type(0)) != Rep::F32)
-            ctx.fail("needs a floating-point input");
-        std::vector<std::int64_t> ys { xs[0], xs[1] };
-        std::int64_t plane = 1;
-        for (std::size_t i = 2; i < xs.size(); ++i) {
-            ys.push_back(1);
-            plane *= xs[i];
-        }
-        RtValue& out = ctx.output(0, ctx.type(0), ys);
-        std::uint64_t planes = out.count();
-        if (planes == 0)
-            return;
-        if (plane == 0)
-            ctx.fail("cannot pool an empty plane");
-        u32(ctx, std::int64_t(ctx.count(0)));
-        std::vector<std::uint32_t> p { std::uint32_t(planes), u32(ctx, plane),
-            floatBits(float(ctx.attrInt("p", 2))) };
-        ctx.dispatch1D("pool_global", { std::uint32_t(op) }, p, { ctx.buffer(0), ctx.outBuffer(0) }, planes);
-    }
-
-    // ---- MaxUnpool
-
-    void runMaxUnpool(KernelContext& ctx)
-    {
-        const auto& xs = ctx.shape(0);
-        if (ctx.shape(1) != xs)
-            ctx.fail("indices " + shapeText(ctx.shape(1)) + " do not match the input " + shapeText(xs));
-        if (repOf(ctx.type(0)) != Rep::F32 || repOf(ctx.type(1)) != Rep::I64)
-            ctx.fail("needs a floating-point input and int64 indices");
-        int rank = int(xs.size()) - 2;
-        if (rank < 1)
-            ctx.fail("input " + shapeText(xs) + " has no spatial dims");
-        std::vector<std::int64_t> ys;
-        if (ctx.has(2) && ctx.count(2) > 0) {
-            ys = ctx.ints(2);
-            if (ys.size() != xs.size())
-                ctx.fail("output_shape " + shapeText(ys) + " does not match the input rank");
+// Conv and pooling geometry from the attributes: explicit pads, or
+// auto_pad (SAME_UPPER puts the odd pad at the end), output size with
+// floor or ceil division.
+Window windowOf(KernelContext& ctx, std::span<const std::int64_t> inputShape, std::vector<std::int64_t> kernel,
+    bool ceilMode, bool dilations)
+{
+    int rank = int(inputShape.size()) - 2;
+    if (rank < 1 || rank > 3)
+        ctx.fail("input of rank " + std::to_string(inputShape.size())
+            + " is not supported (1 to 3 spatial dims after N and C)");
+    if (int(kernel.size()) != rank)
+        ctx.fail("kernel_shape has " + std::to_string(kernel.size()) + " dims for " + std::to_string(rank)
+            + " spatial dims");
+    auto strides = attrIntsOr(ctx, "strides", rank, 1);
+    auto dil = dilations ? attrIntsOr(ctx, "dilations", rank, 1) : std::vector<std::int64_t>(rank, 1);
+    auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
+    std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+    Window w;
+    w.rank = rank;
+    for (int i = 0; i < rank; ++i) {
+        int j = 3 - rank + i;
+        std::int64_t in = inputShape[2 + i], k = kernel[i], s = strides[i], d = dil[i];
+        if (k < 1 || s < 1 || d < 1)
+            ctx.fail("kernel, strides and dilations must be positive");
+        std::int64_t dk = (k - 1) * d + 1;
+        std::int64_t head = 0, tail = 0, out = 0;
+        if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+            out = (in + s - 1) / s;
+            std::int64_t total = std::max<std::int64_t>(0, (out - 1) * s + dk - in);
+            head = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            tail = total - head;
+        } else if (autoPad == "VALID") {
+            out = in >= dk ? (in - dk) / s + 1 : 0;
         } else {
-            auto kernel = ctx.attrInts("kernel_shape");
-            if (int(kernel.size()) != rank)
-                ctx.fail("kernel_shape must have one value per spatial dim");
-            auto strides = attrIntsOr(ctx, "strides", rank, 1);
-            auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
-            ys = { xs[0], xs[1] };
-            for (int i = 0; i < rank; ++i)
-                ys.push_back((xs[2 + i] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
+            head = pads[i];
+            tail = pads[rank + i];
+            if (head < 0 || tail < 0)
+                ctx.fail("negative pads are not supported");
+            std::int64_t span = in + head + tail - dk;
+            if (span < 0)
+                ctx.fail("the window (" + std::to_string(dk) + ") is larger than the padded input ("
+                    + std::to_string(in + head + tail) + ")");
+            out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
         }
-        RtValue& out = ctx.output(0, ctx.type(0), ys);
-        if (out.count() == 0)
-            return;
-        u32(ctx, std::int64_t(out.count()));
-        BufferRef y = ctx.outBuffer(0);
-        ctx.recorder().fill(*y.buffer, 0, y.offset, out.count() * 4);
-        std::uint64_t n = ctx.count(0);
-        if (n == 0)
-            return;
-        std::vector<std::uint32_t> p { u32(ctx, std::int64_t(n)), std::uint32_t(out.count()) };
-        ctx.dispatch1D("pool_unpool", {}, p, { ctx.buffer(0), ctx.buffer(1), y }, n);
+        w.in[j] = in;
+        w.kernel[j] = k;
+        w.stride[j] = s;
+        w.dilation[j] = d;
+        w.head[j] = head;
+        w.tail[j] = tail;
+        w.out[j] = out;
     }
+    return w;
+}
+
+std::vector<std::int64_t> outShape(std::span<const std::int64_t> inputShape, std::int64_t channels, const Window& w)
+{
+    std::vector<std::int64_t> s { inputShape[0], channels };
+    for (int i = 0; i < w.rank; ++i)
+        s.push_back(w.out[3 - w.rank + i]);
+    return s;
+}
+
+std::uint32_t u32(KernelContext& ctx, std::int64_t v)
+{
+    if (v < 0 || v > std::int64_t(UINT32_MAX))
+        ctx.fail("size " + std::to_string(v) + " does not fit the 32-bit indexing of the shaders");
+    return std::uint32_t(v);
+}
+
+std::uint32_t groupsFor(KernelContext& ctx, std::uint64_t count, std::uint64_t per)
+{
+    std::uint64_t g = (count + per - 1) / per;
+    if (g > 65535)
+        ctx.fail("the tensor is too large for one dispatch (" + std::to_string(g) + " workgroups)");
+    return std::uint32_t(g);
+}
+
+void pushWindow(KernelContext& ctx, std::vector<std::uint32_t>& p, const Window& w)
+{
+    for (auto v : w.kernel)
+        p.push_back(u32(ctx, v));
+    for (auto v : w.stride)
+        p.push_back(u32(ctx, v));
+    for (auto v : w.head)
+        p.push_back(u32(ctx, v));
+    for (auto v : w.dilation)
+        p.push_back(u32(ctx, v));
+}
+
+std::vector<std::int64_t> kernelFromWeights(KernelContext& ctx, int weightInput)
+{
+    auto k = ctx.attrInts("kernel_shape");
+    const auto& ws = ctx.shape(weightInput);
+    if (ws.size() < 3)
+        ctx.fail("weights of rank " + std::to_string(ws.size()) + " (expected N + C + spatial dims)");
+    std::vector<std::int64_t> fromW(ws.begin() + 2, ws.end());
+    if (k.empty())
+        return fromW;
+    if (k != fromW)
+        ctx.fail("kernel_shape " + shapeText(k) + " does not match the weights " + shapeText(ws));
+    return k;
+}
+
+// Params shared by conv.comp, conv_transpose.comp and conv_int.comp:
+// C, D, H, W, OC, OD, OH, OW, kernel, strides, pads, dilations, Cg, OCg,
+// channel blocks per group.
+std::vector<std::uint32_t> convParams(
+    KernelContext& ctx, std::int64_t C, const Window& w, std::int64_t OC, std::int64_t group, std::uint32_t blocks)
+{
+    std::vector<std::uint32_t> p { u32(ctx, C) };
+    for (auto v : w.in)
+        p.push_back(u32(ctx, v));
+    p.push_back(u32(ctx, OC));
+    for (auto v : w.out)
+        p.push_back(u32(ctx, v));
+    pushWindow(ctx, p, w);
+    p.push_back(u32(ctx, C / group));
+    p.push_back(u32(ctx, OC / group));
+    p.push_back(blocks);
+    return p;
+}
+
+std::uint32_t channelGroups(KernelContext& ctx, std::int64_t group, std::uint32_t blocks)
+{
+    std::uint64_t gy = std::uint64_t(group) * blocks;
+    if (gy > 65535)
+        ctx.fail("too many output channel blocks for one dispatch");
+    return std::uint32_t(gy);
+}
+
+// ---- Conv
+
+// FusedConv's epilogue (com.microsoft, as onnxruntime's graph optimizer
+// writes it): y = activation(conv + bias + z). Codes as in conv_act.glsl.
+struct Epilogue {
+    std::uint32_t act = 0;
+    float alpha = 0, beta = 0;
+    bool z = false; // input 3 is added before the activation
+};
+
+const char* const kFusedActivations[] = { "", "Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSigmoid" };
+
+std::string checkFusedConv(const Node& node)
+{
+    const Attribute* a = node.attribute("activation");
+    if (a && std::find(std::begin(kFusedActivations), std::end(kFusedActivations), a->s) == std::end(kFusedActivations))
+        return "activation '" + a->s + "' is not supported";
+    return checkWindowOp(node);
+}
+
+Epilogue epilogueOf(KernelContext& ctx, bool fused)
+{
+    Epilogue e;
+    if (!fused)
+        return e;
+    std::string act = ctx.attrString("activation", "");
+    auto it = std::find(std::begin(kFusedActivations), std::end(kFusedActivations), act);
+    if (it == std::end(kFusedActivations))
+        ctx.fail("activation '" + act + "' is not supported");
+    e.act = std::uint32_t(it - std::begin(kFusedActivations));
+    auto params = ctx.attrFloats("activation_params");
+    if (e.act == 4)
+        e.alpha = params.empty() ? 0.01f : params[0];
+    if (e.act == 5) {
+        e.alpha = params.size() > 0 ? params[0] : -3.402823466e38f;
+        e.beta = params.size() > 1 ? params[1] : 3.402823466e38f;
+    }
+    if (e.act == 6) {
+        e.alpha = params.size() > 0 ? params[0] : 0.2f;
+        e.beta = params.size() > 1 ? params[1] : 0.5f;
+    }
+    e.z = ctx.has(3);
+    return e;
+}
+
+// conv_tile.comp needs 64-bit integers (its pair loads) and subgroup
+// shuffles over at least 8 lanes in compute shaders.
+bool tileConvSupported(KernelContext& ctx)
+{
+    static std::mutex mutex;
+    static std::map<VkPhysicalDevice, bool> cache;
+    VulkanDevice& device = ctx.executor().device();
+    std::lock_guard lock(mutex);
+    auto it = cache.find(device.physicalDevice());
+    if (it != cache.end())
+        return it->second;
+    VkPhysicalDeviceSubgroupProperties sub {};
+    sub.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+    VkPhysicalDeviceProperties2 props {};
+    props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    props.pNext = &sub;
+    vkGetPhysicalDeviceProperties2(device.physicalDevice(), &props);
+    bool ok = device.info().int64 && props.properties.apiVersion >= VK_API_VERSION_1_1 && sub.subgroupSize >= 8
+        && sub.subgroupSize <= 64 && (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
+        && (sub.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT)
+        && (sub.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
+    cache.emplace(device.physicalDevice(), ok);
+    return ok;
+}
+
+// The fast path for 2-D (and 1-D) float convs: pad the input, repack the
+// weights, then conv_tile.comp. Returns false when the shape does not suit
+// it (few channels per group, huge kernels) or the device lacks what it needs.
+bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool hasBias, const Epilogue& e)
+{
+    const auto& xs = ctx.shape(0);
+    std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
+    std::int64_t Cg = C / group, OCg = OC / group;
+    std::int64_t KH = w.kernel[1], KW = w.kernel[2], SH = w.stride[1], SW = w.stride[2];
+    if (w.rank > 2 || w.in[0] != 1 || Cg * KH < 8 || std::getenv("NODUS_CONV_GENERIC"))
+        return false;
+    std::int64_t DH = w.dilation[1], DW = w.dilation[2], OH = w.out[1], OW = w.out[2];
+    std::int64_t H = w.in[1], W = w.in[2];
+    // Strips of 8 pixels: narrower ones cost more than the pixels a strip
+    // wastes past the row end (28 and 14 wide rows measured).
+    std::int64_t PB = OW <= 2 ? 2 : OW <= 4 ? 4 : 8;
+    // Wider channel blocks feed each input load to more multiply-adds; past
+    // OCB * KW of about 100 weights per lane the driver's register
+    // allocation falls apart.
+    std::int64_t OCB = OCg >= 32 && KW <= 3 ? 32 : OCg >= 16 ? 16 : 8;
+    // The shader unrolls KW * 8 * OCB * PB multiply-adds: keep the code the
+    // driver compiles bounded.
+    while (OCB > 8 && (KW * 8 * OCB * PB > 16384 || OCB * KW > 112))
+        OCB /= 2;
+    if (KW * 8 * OCB * PB > 16384 || !tileConvSupported(ctx))
+        return false;
+
+    std::int64_t spr = (OW + PB - 1) / PB;
+    std::int64_t needW = (spr * PB - 1) * SW + (KW - 1) * DW + 1;
+    std::int64_t needH = (OH - 1) * SH + (KH - 1) * DH + 1;
+    std::int64_t Wp = (needW + 1) / 2 * 2, Hp = needH;
+    std::int64_t PT = w.head[1], PL = w.head[2];
+    BufferRef x = ctx.buffer(0);
+    // Unpadded inputs whose rows hold every strip are read in place.
+    bool direct = PT == 0 && PL == 0 && W % 2 == 0 && needW <= W && needH <= H && x.offset % 8 == 0;
+    if (direct) {
+        Wp = W;
+        Hp = H;
+    }
+    std::int64_t R8 = (Cg * KH + 7) / 8 * 8;
+    std::int64_t blocks = (OCg + OCB - 1) / OCB;
+    std::int64_t nstrips = OH * spr, stripGroups = (nstrips + 7) / 8;
+    std::int64_t teams = N * group * blocks * stripGroups;
+    std::int64_t packedCount = group * blocks * KW * R8 * OCB;
+    u32(ctx, N * C * Hp * Wp);
+    u32(ctx, packedCount);
+    u32(ctx, teams * 8);
+
+    if (!direct) {
+        if (Hp > 65535 || N * C > 65535)
+            return false;
+        BufferRef xp = ctx.scratch(std::uint64_t(N * C * Hp * Wp) * 4);
+        std::vector<std::uint32_t> pp { u32(ctx, Wp / 2), u32(ctx, H), u32(ctx, W), u32(ctx, Hp), u32(ctx, PT),
+            u32(ctx, PL) };
+        ctx.dispatch("conv_pad", {}, pp, { x, xp }, groupsFor(ctx, std::uint64_t(Wp / 2), 64), std::uint32_t(Hp),
+            std::uint32_t(N * C));
+        x = xp;
+    }
+    // Packing the weights costs a pass over them; it pays when many teams
+    // (strip groups) read each weight.
+    BufferRef weights = ctx.buffer(1);
+    bool pack = N * stripGroups >= 4 && group * blocks <= 65535;
+    BufferRef packed = weights;
+    if (pack) {
+        packed = ctx.scratch(std::uint64_t(packedCount) * 4);
+        std::vector<std::uint32_t> pk { u32(ctx, R8), u32(ctx, OCB), u32(ctx, KW), u32(ctx, blocks), u32(ctx, OCg),
+            u32(ctx, Cg * KH) };
+        ctx.dispatch("conv_pack", {}, pk, { weights, packed }, groupsFor(ctx, std::uint64_t(R8), 64), std::uint32_t(KW),
+            std::uint32_t(group * blocks));
+    }
+
+    std::vector<std::uint32_t> p { u32(ctx, Cg), u32(ctx, Hp), u32(ctx, Wp), u32(ctx, OC), u32(ctx, OH), u32(ctx, OW),
+        u32(ctx, spr), u32(ctx, OCg), u32(ctx, blocks), u32(ctx, C), u32(ctx, R8), u32(ctx, stripGroups),
+        u32(ctx, teams), u32(ctx, group), floatBits(e.alpha), floatBits(e.beta) };
+    ctx.dispatch1D("conv_tile",
+        { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
+            std::uint32_t(DW), std::uint32_t(OCB), std::uint32_t(PB), hasBias ? 1u : 0u, pack ? 1u : 0u, e.act,
+            e.z ? 1u : 0u },
+        p, { x, packed, hasBias ? ctx.buffer(2) : weights, ctx.outBuffer(0), weights, e.z ? ctx.buffer(3) : weights },
+        std::uint64_t(teams * 8), 64);
+    return true;
+}
+
+void runConv(KernelContext& ctx, bool fused)
+{
+    const auto& xs = ctx.shape(0);
+    const auto& ws = ctx.shape(1);
+    if (repOf(ctx.type(0)) != Rep::F32)
+        ctx.fail("Conv needs a floating-point input");
+    if (xs.size() != ws.size())
+        ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
+    std::int64_t group = ctx.attrInt("group", 1);
+    std::int64_t C = xs[1], OC = ws[0];
+    if (group < 1 || C % group != 0 || OC % group != 0 || ws[1] * group != C)
+        ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
+            + std::to_string(group) + " do not agree");
+    Window w = windowOf(ctx, xs, kernelFromWeights(ctx, 1), false, true);
+    bool hasBias = ctx.has(2);
+    if (hasBias && (ctx.shape(2).size() != 1 || ctx.shape(2)[0] != OC))
+        ctx.fail("bias " + shapeText(ctx.shape(2)) + " does not match " + std::to_string(OC) + " output channels");
+    ctx.output(0, ctx.type(0), outShape(xs, OC, w));
+    std::int64_t N = xs[0];
+    std::int64_t npix = w.outCount();
+    if (N * OC * npix == 0)
+        return;
+    u32(ctx, N * C * w.inCount());
+    u32(ctx, N * OC * npix);
+    Epilogue e = epilogueOf(ctx, fused);
+    if (e.z && ctx.shape(3) != outShape(xs, OC, w))
+        ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
+    if (runTiledConv(ctx, w, group, hasBias, e))
+        return;
+
+    std::uint32_t ocb = OC / group >= 4 ? 4 : OC / group >= 2 ? 2 : 1, pb = ocb == 4 ? 4 : 8;
+    std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+    auto p = convParams(ctx, C, w, OC, group, blocks);
+    p.push_back(floatBits(e.alpha));
+    p.push_back(floatBits(e.beta));
+    BufferRef y = ctx.outBuffer(0);
+    // Without input channels the output is the bias; the shader reads
+    // neither x nor w then, so the output stands in for them.
+    BufferRef x = C > 0 ? ctx.buffer(0) : y;
+    BufferRef wb = C > 0 ? ctx.buffer(1) : y;
+    ctx.dispatch("conv", { hasBias ? 1u : 0u, ocb, pb, e.act, e.z ? 1u : 0u }, p,
+        { x, wb, hasBias ? ctx.buffer(2) : wb, y, e.z ? ctx.buffer(3) : y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
+        channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+}
+
+// ---- ConvTranspose
+
+void runConvTranspose(KernelContext& ctx)
+{
+    const auto& xs = ctx.shape(0);
+    const auto& ws = ctx.shape(1);
+    if (repOf(ctx.type(0)) != Rep::F32)
+        ctx.fail("ConvTranspose needs a floating-point input");
+    if (xs.size() != ws.size())
+        ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
+    int rank = int(xs.size()) - 2;
+    if (rank < 1 || rank > 3)
+        ctx.fail("input of rank " + std::to_string(xs.size()) + " is not supported (1 to 3 spatial dims)");
+    std::int64_t group = ctx.attrInt("group", 1);
+    std::int64_t C = xs[1];
+    if (group < 1 || C % group != 0 || ws[0] != C)
+        ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
+            + std::to_string(group) + " do not agree");
+    std::int64_t OC = ws[1] * group;
+    auto kernel = kernelFromWeights(ctx, 1);
+    auto strides = attrIntsOr(ctx, "strides", rank, 1);
+    auto dil = attrIntsOr(ctx, "dilations", rank, 1);
+    auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
+    auto outPad = attrIntsOr(ctx, "output_padding", rank, 0);
+    auto outputShape = ctx.attrInts("output_shape");
+    if (!outputShape.empty() && int(outputShape.size()) == rank + 2)
+        outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
+    if (!outputShape.empty() && int(outputShape.size()) != rank)
+        ctx.fail("output_shape has " + std::to_string(outputShape.size()) + " values for " + std::to_string(rank)
+            + " spatial dims");
+    std::string autoPad = ctx.attrString("auto_pad", "NOTSET");
+
+    Window w;
+    w.rank = rank;
+    for (int i = 0; i < rank; ++i) {
+        int j = 3 - rank + i;
+        std::int64_t in = xs[2 + i], k = kernel[i], s = strides[i], d = dil[i];
+        if (k < 1 || s < 1 || d < 1)
+            ctx.fail("kernel, strides and dilations must be positive");
+        // The full (unpadded) output, then what pads or output_shape
+        // cut from its start.
+        std::int64_t full = s * (in - 1) + outPad[i] + (k - 1) * d + 1;
+        std::int64_t out, head;
+        if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+            out = !outputShape.empty() ? outputShape[i] : in * s;
+            std::int64_t total = full - out;
+            // A negative total extends the output with positions no
+            // input reaches; SAME_UPPER puts the odd pad at the end.
+            head = total <= 0 ? 0 : autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
+        } else if (autoPad == "VALID") {
+            out = full;
+            head = 0;
+        } else {
+            head = pads[i];
+            out = full - pads[i] - pads[rank + i];
+        }
+        if (out < 0)
+            ctx.fail("pads leave a negative output size");
+        w.in[j] = in;
+        w.kernel[j] = k;
+        w.stride[j] = s;
+        w.dilation[j] = d;
+        w.head[j] = head;
+        w.out[j] = out;
+    }
+    bool hasBias = ctx.has(2);
+    if (hasBias && (ctx.shape(2).size() != 1 || ctx.shape(2)[0] != OC))
+        ctx.fail("bias " + shapeText(ctx.shape(2)) + " does not match " + std::to_string(OC) + " output channels");
+    ctx.output(0, ctx.type(0), outShape(xs, OC, w));
+    std::int64_t N = xs[0], npix = w.outCount();
+    if (N * OC * npix == 0)
+        return;
+    u32(ctx, N * C * w.inCount());
+    u32(ctx, N * OC * npix);
+    u32(ctx, std::int64_t(ctx.count(1)));
+
+    constexpr std::uint32_t ocb = 4;
+    std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+    auto p = convParams(ctx, C, w, OC, group, blocks);
+    BufferRef y = ctx.outBuffer(0);
+    BufferRef x = C > 0 && xs[0] * w.inCount() > 0 ? ctx.buffer(0) : y;
+    BufferRef wb = ctx.count(1) > 0 ? ctx.buffer(1) : y;
+    ctx.dispatch("conv_transpose", { hasBias ? 1u : 0u }, p, { x, wb, hasBias ? ctx.buffer(2) : wb, y },
+        groupsFor(ctx, std::uint64_t(npix), 64), channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+}
+
+// ---- ConvInteger / QLinearConv
+
+// Per-tensor (1 value) or per-output-channel (OC values) parameters,
+// read on the host (they are small initializers in practice).
+std::vector<double> perChannel(KernelContext& ctx, int input, std::int64_t OC, double fallback, const char* what)
+{
+    if (!ctx.has(input) || ctx.count(input) == 0)
+        return std::vector<double>(std::size_t(OC), fallback);
+    auto v = ctx.doubles(input);
+    if (v.size() == 1)
+        return std::vector<double>(std::size_t(OC), v[0]);
+    if (std::int64_t(v.size()) != OC)
+        ctx.fail(std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(OC)
+            + " output channels");
+    return v;
+}
+
+double scalarInput(KernelContext& ctx, int input, double fallback, const char* what)
+{
+    if (!ctx.has(input) || ctx.count(input) == 0)
+        return fallback;
+    if (ctx.count(input) != 1)
+        ctx.fail(std::string(what) + " must be a scalar");
+    return ctx.doubles(input)[0];
+}
+
+// ConvInteger: x, w, x_zero_point, w_zero_point -> int32.
+// QLinearConv: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias.
+void runConvInt(KernelContext& ctx, bool qlinear)
+{
+    int xi = 0, wi = qlinear ? 3 : 1;
+    const auto& xs = ctx.shape(xi);
+    const auto& ws = ctx.shape(wi);
+    if (repOf(ctx.type(xi)) != Rep::I32 || repOf(ctx.type(wi)) != Rep::I32)
+        ctx.fail("inputs must be 8-bit integers");
+    if (xs.size() != ws.size())
+        ctx.fail("input " + shapeText(xs) + " and weights " + shapeText(ws) + " differ in rank");
+    std::int64_t group = ctx.attrInt("group", 1);
+    std::int64_t C = xs[1], OC = ws[0];
+    if (group < 1 || C % group != 0 || OC % group != 0 || ws[1] * group != C)
+        ctx.fail("input channels " + std::to_string(C) + ", weights " + shapeText(ws) + " and group "
+            + std::to_string(group) + " do not agree");
+    Window w = windowOf(ctx, xs, kernelFromWeights(ctx, wi), false, true);
+
+    double xzp = scalarInput(ctx, qlinear ? 2 : 2, 0, "x_zero_point");
+    auto wzp = perChannel(ctx, qlinear ? 5 : 3, OC, 0, "w_zero_point");
+    std::vector<std::int32_t> table(std::size_t(2 * OC));
+    double yzp = 0;
+    std::int32_t qmin = INT32_MIN, qmax = INT32_MAX;
+    DataType outType = DataType::Int32;
+    bool hasBias = false;
+    if (qlinear) {
+        float xscale = float(scalarInput(ctx, 1, 1, "x_scale"));
+        float yscale = float(scalarInput(ctx, 6, 1, "y_scale"));
+        auto wscale = perChannel(ctx, 4, OC, 1, "w_scale");
+        yzp = scalarInput(ctx, 7, 0, "y_zero_point");
+        outType = ctx.has(7) ? ctx.type(7) : DataType::UInt8;
+        if (outType == DataType::UInt8) {
+            qmin = 0;
+            qmax = 255;
+        } else if (outType == DataType::Int8) {
+            qmin = -128;
+            qmax = 127;
+        } else {
+            ctx.fail("y_zero_point must be int8 or uint8");
+        }
+        for (std::int64_t oc = 0; oc < OC; ++oc) {
+            float m = xscale * float(wscale[std::size_t(oc)]) / yscale;
+            std::memcpy(&table[std::size_t(OC + oc)], &m, 4);
+        }
+        hasBias = ctx.has(8);
+        if (hasBias && (ctx.shape(8).size() != 1 || ctx.shape(8)[0] != OC))
+            ctx.fail("bias " + shapeText(ctx.shape(8)) + " does not match " + std::to_string(OC) + " output channels");
+    }
+    for (std::int64_t oc = 0; oc < OC; ++oc)
+        table[std::size_t(oc)] = std::int32_t(wzp[std::size_t(oc)]);
+
+    ctx.output(0, outType, outShape(xs, OC, w));
+    std::int64_t N = xs[0], npix = w.outCount();
+    if (N * OC * npix == 0)
+        return;
+    u32(ctx, N * C * w.inCount());
+    u32(ctx, N * OC * npix);
+
+    constexpr std::uint32_t ocb = 4, pb = 4;
+    std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
+    auto p = convParams(ctx, C, w, OC, group, blocks);
+    p.push_back(std::uint32_t(std::int32_t(xzp)));
+    p.push_back(std::uint32_t(std::int32_t(yzp)));
+    p.push_back(std::uint32_t(qmin));
+    p.push_back(std::uint32_t(qmax));
+    BufferRef tab = ctx.scratch(table.size() * 4);
+    ctx.recorder().upload(
+        *tab.buffer, std::span(reinterpret_cast<const std::byte*>(table.data()), table.size() * 4), tab.offset);
+    BufferRef y = ctx.outBuffer(0);
+    BufferRef x = C > 0 ? ctx.buffer(xi) : y;
+    BufferRef wb = C > 0 ? ctx.buffer(wi) : y;
+    ctx.dispatch("conv_int", { qlinear ? 1u : 0u, hasBias ? 1u : 0u }, p,
+        { x, wb, hasBias ? ctx.buffer(8) : wb, tab, y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
+        channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
+}
+
+// ---- Pooling
+
+enum class PoolOp { Max = 0, Average = 1, AverageWithPads = 2, Lp = 3 };
+
+void runPool(KernelContext& ctx, PoolOp op)
+{
+    const auto& xs = ctx.shape(0);
+    Rep rep = repOf(ctx.type(0));
+    if (rep == Rep::I64 || (op != PoolOp::Max && rep != Rep::F32))
+        ctx.fail("type " + std::string(dataTypeName(ctx.type(0))) + " is not supported");
+    auto kernel = ctx.attrInts("kernel_shape");
+    if (kernel.empty())
+        ctx.fail("kernel_shape is required");
+    bool ceilMode = ctx.attrInt("ceil_mode", 0) != 0;
+    if (op == PoolOp::Average && ctx.attrInt("count_include_pad", 0) != 0)
+        op = PoolOp::AverageWithPads;
+    Window w = windowOf(ctx, xs, kernel, ceilMode, op == PoolOp::Max || ctx.attr("dilations"));
+    auto ys = outShape(xs, xs[1], w);
+    RtValue& out = ctx.output(0, ctx.type(0), ys);
+    bool indices = op == PoolOp::Max && ctx.wanted(1);
+    if (indices)
+        ctx.output(1, DataType::Int64, ys);
+    std::uint64_t count = out.count();
+    if (count == 0)
+        return;
+    if (ctx.count(0) == 0)
+        ctx.fail("cannot pool an empty input into a non-empty output");
+    u32(ctx, std::int64_t(count));
+    u32(ctx, std::int64_t(ctx.count(0)));
+    std::vector<std::uint32_t> p { std::uint32_t(count) };
+    for (auto v : w.in)
+        p.push_back(u32(ctx, v));
+    for (auto v : w.out)
+        p.push_back(u32(ctx, v));
+    pushWindow(ctx, p, w);
+    for (int j = 0; j < 3; ++j)
+        p.push_back(u32(ctx, w.in[j] + w.tail[j]));
+    p.push_back(floatBits(op == PoolOp::Lp ? float(ctx.attrInt("p", 2)) : 0.0f));
+    p.push_back(ctx.attrInt("storage_order", 0) != 0 ? 1u : 0u);
+    BufferRef y = ctx.outBuffer(0);
+    ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
+        { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
+}
+
+void runGlobalPool(KernelContext& ctx, int op)
+{
+    const auto& xs = ctx.shape(0);
+    if (xs.size() < 2)
+        ctx.fail("input " + shapeText(xs) + " has no channel dim");
+    if (repOf(ctx.type(0)) != Rep::F32)
+        ctx.fail("needs a floating-point input");
+    std::vector<std::int64_t> ys { xs[0], xs[1] };
+    std::int64_t plane = 1;
+    for (std::size_t i = 2; i < xs.size(); ++i) {
+        ys.push_back(1);
+        plane *= xs[i];
+    }
+    RtValue& out = ctx.output(0, ctx.type(0), ys);
+    std::uint64_t planes = out.count();
+    if (planes == 0)
+        return;
+    if (plane == 0)
+        ctx.fail("cannot pool an empty plane");
+    u32(ctx, std::int64_t(ctx.count(0)));
+    std::vector<std::uint32_t> p { std::uint32_t(planes), u32(ctx, plane), floatBits(float(ctx.attrInt("p", 2))) };
+    ctx.dispatch1D("pool_global", { std::uint32_t(op) }, p, { ctx.buffer(0), ctx.outBuffer(0) }, planes);
+}
+
+// ---- MaxUnpool
+
+void runMaxUnpool(KernelContext& ctx)
+{
+    const auto& xs = ctx.shape(0);
+    if (ctx.shape(1) != xs)
+        ctx.fail("indices " + shapeText(ctx.shape(1)) + " do not match the input " + shapeText(xs));
+    if (repOf(ctx.type(0)) != Rep::F32 || repOf(ctx.type(1)) != Rep::I64)
+        ctx.fail("needs a floating-point input and int64 indices");
+    int rank = int(xs.size()) - 2;
+    if (rank < 1)
+        ctx.fail("input " + shapeText(xs) + " has no spatial dims");
+    if (rank > 3)
+        ctx.fail("more than 3 spatial dims are not supported");
+    // The default output (what MaxPool's indices count in), and the
+    // requested one, which may be larger.
+    auto kernel = ctx.attrInts("kernel_shape");
+    if (int(kernel.size()) != rank)
+        ctx.fail("kernel_shape must have one value per spatial dim");
+    auto strides = attrIntsOr(ctx, "strides", rank, 1);
+    auto pads = attrIntsOr(ctx, "pads", 2 * rank, 0);
+    std::vector<std::int64_t> def { xs[0], xs[1] };
+    for (int i = 0; i < rank; ++i)
+        def.push_back((xs[2 + i] - 1) * strides[i] + kernel[i] - pads[i] - pads[rank + i]);
+    std::vector<std::int64_t> ys = def;
+    if (ctx.has(2) && ctx.count(2) > 0) {
+        ys = ctx.ints(2);
+        if (ys.size() != xs.size() || ys[0] != xs[0] || ys[1] != xs[1])
+            ctx.fail("output_shape " + shapeText(ys) + " does not match the input " + shapeText(xs));
+    }
+    RtValue& out = ctx.output(0, ctx.type(0), ys);
+    if (out.count() == 0)
+        return;
+    u32(ctx, std::int64_t(out.count()));
+    BufferRef y = ctx.outBuffer(0);
+    ctx.recorder().fill(*y.buffer, 0, y.offset, out.count() * 4);
+    std::uint64_t n = ctx.count(0);
+    if (n == 0)
+        return;
+    std::int64_t defPlane = 1, outPlane = 1;
+    for (int i = 0; i < rank; ++i) {
+        if (def[2 + i] < 0)
+            ctx.fail("pads leave a negative output size");
+        defPlane *= def[2 + i];
+        outPlane *= ys[2 + i];
+    }
+    std::vector<std::uint32_t> p { u32(ctx, std::int64_t(n)), u32(ctx, defPlane), u32(ctx, outPlane),
+        std::uint32_t(rank) };
+    for (int i = 0; i < 3; ++i)
+        p.push_back(i < rank ? u32(ctx, def[2 + i]) : 1);
+    for (int i = 0; i < 3; ++i)
+        p.push_back(i < rank ? u32(ctx, ys[2 + i]) : 1);
+    p.push_back(u32(ctx, xs[0] * xs[1]));
+    u32(ctx, defPlane * xs[0] * xs[1]);
+    ctx.dispatch1D("pool_unpool", {}, p, { ctx.buffer(0), ctx.buffer(1), y }, n);
+}
 
 } // namespace
 
 void registerConvKernels(KernelRegistry& registry)
 {
-    registry.add("Conv", runConv, checkWindowOp);
+    registry.add(
+        "Conv", [](KernelContext& ctx) { runConv(ctx, false); }, checkWindowOp);
+    registry.add(
+        "com.microsoft", "FusedConv", [](KernelContext& ctx) { runConv(ctx, true); }, checkFusedConv);
     registry.add("ConvTranspose", runConvTranspose, checkWindowOp);
-    registry.add("ConvInteger", [](KernelContext& ctx) { runConvInt(ctx, false); }, checkWindowOp);
-    registry.add("QLinearConv", [](KernelContext& ctx) { runConvInt(ctx, true); }, checkWindowOp);
-    registry.add("MaxPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Max); }, checkWindowOp);
-    registry.add("AveragePool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Average); }, checkWindowOp);
-    registry.add("LpPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Lp); }, checkWindowOp);
+    registry.add(
+        "ConvInteger", [](KernelContext& ctx) { runConvInt(ctx, false); }, checkWindowOp);
+    registry.add(
+        "QLinearConv", [](KernelContext& ctx) { runConvInt(ctx, true); }, checkWindowOp);
+    registry.add(
+        "MaxPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Max); }, checkWindowOp);
+    registry.add(
+        "AveragePool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Average); }, checkWindowOp);
+    registry.add(
+        "LpPool", [](KernelContext& ctx) { runPool(ctx, PoolOp::Lp); }, checkWindowOp);
     registry.add("GlobalMaxPool", [](KernelContext& ctx) { runGlobalPool(ctx, 0); });
     registry.add("GlobalAveragePool", [](KernelContext& ctx) { runGlobalPool(ctx, 1); });
     registry.add("GlobalLpPool", [](KernelContext& ctx) { runGlobalPool(ctx, 2); });

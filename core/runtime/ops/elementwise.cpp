@@ -72,7 +72,7 @@ void unaryKernel(KernelContext& ctx)
     RtValue& out = ctx.output(0, t, ctx.shape(0));
     std::uint32_t params[] = { std::uint32_t(out.count()), floatBits(a), floatBits(b) };
     ctx.dispatch1D(KernelContext::shader("unary", rep), { code, std::uint32_t(isUnsigned(t)) }, params,
-        { ctx.buffer(0), ctx.outBuffer(0) }, out.count());
+        { ctx.buffer(0), ctx.outBuffer(0) }, out.count(), 512);
 }
 
 std::vector<std::uint32_t> broadcastParams(std::uint64_t count, const std::vector<std::int64_t>& shape,

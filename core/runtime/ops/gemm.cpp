@@ -4,10 +4,14 @@
 // and picks the vectorized shader when the layout allows it.
 #include "runtime/kernel.h"
 
+#include "runtime/executor.h"
+#include "runtime/vulkandevice.h"
+
 #include "ir/node.h"
 #include "ir/value.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -77,17 +81,56 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     if (s.M == 0 || s.N == 0 || batches == 0)
         return;
 
-    auto all4 = [](const std::vector<std::uint64_t>& v) {
-        return std::all_of(v.begin(), v.end(), [](std::uint64_t x) { return x % 4 == 0; });
+    auto allMultiples = [](const std::vector<std::uint64_t>& v, std::uint64_t q) {
+        return std::all_of(v.begin(), v.end(), [q](std::uint64_t x) { return x % q == 0; });
     };
-    bool aVec = s.sAk == 1 && s.K % 4 == 0 && s.sAm % 4 == 0 && all4(as);
-    bool bRows = s.sBn == 1 && s.N % 4 == 0 && s.sBk % 4 == 0 && all4(bs);
-    bool bCols = s.sBk == 1 && s.sBn % 4 == 0 && all4(bs);
-    bool vec = rep != Rep::I64 && aVec && (bRows || bCols);
+    // The vector shaders read A along k and B along n (rows) or along k
+    // (cols: B transposed) in 4 or 8 element units.
+    auto layoutFits = [&](std::uint64_t q, bool& rows, bool& cols) {
+        bool aFits = s.sAk == 1 && s.K % q == 0 && s.sAm % q == 0 && allMultiples(as, q);
+        rows = aFits && s.sBn == 1 && s.N % q == 0 && s.sBk % q == 0 && allMultiples(bs, q);
+        cols = aFits && s.sBk == 1 && s.sBn % q == 0 && allMultiples(bs, q);
+        return rows || cols;
+    };
+    bool rows = false, cols = false;
+    bool wide = rep == Rep::F32 && ctx.executor().device().info().int64;
+    enum { Generic, Vec4, Vec8, Vec8A } path = Generic;
+    if (wide && layoutFits(8, rows, cols))
+        path = Vec8;
+    else if (rep != Rep::I64 && layoutFits(4, rows, cols))
+        path = Vec4;
+    else if (wide && s.sAk == 1 && s.K % 8 == 0 && s.sAm % 8 == 0 && allMultiples(as, 8))
+        path = Vec8A; // only A fits: B element by element (odd N)
 
-    std::uint64_t tm = vec ? (s.M >= 3 ? 4 : s.M) : 4;
+    // A B read element by element is the slow part; for enough rows of A,
+    // a transposed copy of B (read 8 at a time after) costs less.
+    if (path == Vec8A && s.M >= 32 && std::all_of(bs.begin(), bs.end(), [](std::uint64_t x) { return x == 0; })) {
+        BufferRef bt = ctx.scratch(s.N * s.K * 4);
+        std::vector<std::uint32_t> gather(36, 0);
+        gather[0] = u32(ctx, s.N * s.K);
+        gather[1] = 2;
+        gather[3] = 1;
+        gather[4] = u32(ctx, s.N);
+        gather[5] = u32(ctx, s.K);
+        gather[12] = u32(ctx, s.sBn);
+        gather[13] = u32(ctx, s.sBk);
+        ctx.dispatch1D("einsum_f32", {}, gather, { b, bt }, (s.N * s.K + 7) / 8);
+        b = bt;
+        s.sBk = 1;
+        s.sBn = s.K;
+        path = Vec8;
+        rows = false;
+        cols = true;
+    }
+
+    std::uint64_t tm = 4, tn = 4;
+    if (path == Vec8 || path == Vec8A) {
+        tm = s.M >= 8 ? 8 : s.M >= 4 ? 4 : s.M >= 2 ? 2 : 1;
+        tn = rows || s.M >= 8 ? 8 : 4;
+    } else if (path == Vec4)
+        tm = s.M >= 3 ? 4 : s.M;
     std::uint64_t tilesM = (s.M + tm - 1) / tm;
-    std::uint64_t tilesN = (s.N + 3) / 4;
+    std::uint64_t tilesN = (s.N + tn - 1) / tn;
     std::uint64_t invocations = tilesM * tilesN * batches;
     u32(ctx, invocations);
 
@@ -113,9 +156,18 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
         params[27 + i] = u32(ctx, bs[i]);
     }
     std::uint32_t hasC = s.hasC ? 1 : 0;
-    if (vec)
-        ctx.dispatch1D(KernelContext::shader("matmul_v4", rep), { hasC, std::uint32_t(tm), bRows ? 0u : 1u }, params,
-            { a, b, c, y }, invocations);
+    std::uint32_t bt = path == Vec8A ? 2 : rows ? 0 : 1;
+    if ((path == Vec8 || path == Vec8A) && std::getenv("MMSG")) {
+        std::uint64_t rowsTotal = tilesM * batches;
+        std::uint32_t gy = std::uint32_t(std::min<std::uint64_t>(rowsTotal, 65535));
+        ctx.dispatch("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 1u, 16u }, params, { a, b, c, y },
+            std::uint32_t((tilesN + 15) / 16), gy, std::uint32_t((rowsTotal + gy - 1) / gy));
+    } else if (path == Vec8 || path == Vec8A)
+        ctx.dispatch1D("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 0u, 64u }, params, { a, b, c, y },
+            invocations);
+    else if (path == Vec4)
+        ctx.dispatch1D(KernelContext::shader("matmul_v4", rep), { hasC, std::uint32_t(tm), bt }, params, { a, b, c, y },
+            invocations);
     else
         ctx.dispatch1D(KernelContext::shader("matmul", rep), { hasC }, params, { a, b, c, y }, invocations);
 }
@@ -245,21 +297,28 @@ void runGemm(KernelContext& ctx)
 std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType type)
 {
     switch (type) {
-    case DataType::UInt8: return { 0, 255 };
-    case DataType::Int8: return { -128, 127 };
-    case DataType::UInt16: return { 0, 65535 };
-    case DataType::Int16: return { -32768, 32767 };
-    case DataType::UInt4: return { 0, 15 };
-    case DataType::Int4: return { -8, 7 };
-    default: ctx.fail("quantized type " + std::string(dataTypeName(type)) + " is not supported");
+    case DataType::UInt8:
+        return { 0, 255 };
+    case DataType::Int8:
+        return { -128, 127 };
+    case DataType::UInt16:
+        return { 0, 65535 };
+    case DataType::Int16:
+        return { -32768, 32767 };
+    case DataType::UInt4:
+        return { 0, 15 };
+    case DataType::Int4:
+        return { -8, 7 };
+    default:
+        ctx.fail("quantized type " + std::string(dataTypeName(type)) + " is not supported");
     }
 }
 
 // The input minus its zero point (per tensor when `zp` has one element,
 // else per index (i / inner) % len), in a scratch int32 buffer; the input
 // itself when there is no zero point.
-BufferRef subtractZeroPoint(KernelContext& ctx, int input, int zp, std::uint64_t inner, std::uint64_t len,
-    const char* what)
+BufferRef subtractZeroPoint(
+    KernelContext& ctx, int input, int zp, std::uint64_t inner, std::uint64_t len, const char* what)
 {
     BufferRef x = ctx.buffer(input);
     if (!ctx.has(zp))
@@ -273,7 +332,7 @@ BufferRef subtractZeroPoint(KernelContext& ctx, int input, int zp, std::uint64_t
     BufferRef out = ctx.scratch(count * 4);
     std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, std::max<std::uint64_t>(inner, 1)),
         u32(ctx, n == 1 ? 1 : len) };
-    ctx.dispatch1D("quant_sub", {}, params, { x, ctx.buffer(zp), out }, count);
+    ctx.dispatch1D("quant_sub", {}, params, { x, ctx.buffer(zp), out }, (count + 7) / 8);
     return out;
 }
 
@@ -305,8 +364,8 @@ void runQLinearMatMul(KernelContext& ctx)
     auto perIndex = [&](int i, std::uint64_t len, const char* what) -> std::uint32_t {
         std::uint64_t n = ctx.count(i);
         if (n != 1 && n != len)
-            ctx.fail(std::string(what) + " must have 1 or " + std::to_string(len) + " elements, got "
-                + std::to_string(n));
+            ctx.fail(
+                std::string(what) + " must have 1 or " + std::to_string(len) + " elements, got " + std::to_string(n));
         return n == 1 ? 0 : 1;
     };
     std::uint32_t aRow = perIndex(1, s.M, "a_scale");
@@ -327,7 +386,7 @@ void runQLinearMatMul(KernelContext& ctx)
     std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, s.N), u32(ctx, s.M), aRow, bCol, yRow,
         std::uint32_t(std::int32_t(lo)), std::uint32_t(std::int32_t(hi)), ctx.has(7) ? 1u : 0u };
     ctx.dispatch1D("quant_requant", {}, params,
-        { acc, ctx.buffer(1), ctx.buffer(4), ys, ctx.has(7) ? ctx.buffer(7) : acc, y }, count);
+        { acc, ctx.buffer(1), ctx.buffer(4), ys, ctx.has(7) ? ctx.buffer(7) : acc, y }, (count + 7) / 8);
 }
 
 // ---- Det
@@ -437,8 +496,8 @@ EinsumEquation parseEinsum(KernelContext& ctx, const std::string& text, const st
     for (std::size_t t = 0; t < terms.size(); ++t) {
         split(terms[t], letters[t], at[t]);
         if (at[t] < 0 && letters[t].size() != ranks[t])
-            ctx.fail("term '" + terms[t] + "' has " + std::to_string(letters[t].size()) + " labels for an operand of rank "
-                + std::to_string(ranks[t]));
+            ctx.fail("term '" + terms[t] + "' has " + std::to_string(letters[t].size())
+                + " labels for an operand of rank " + std::to_string(ranks[t]));
         if (at[t] >= 0) {
             if (letters[t].size() > ranks[t])
                 ctx.fail("term '" + terms[t] + "' has more labels than its operand has dims");
@@ -526,14 +585,14 @@ BufferRef gatherEinsum(KernelContext& ctx, Rep rep, const EinsumView& view, cons
         params[20 + i] = u32(ctx, sizes.at(redDims[i]));
         params[28 + i] = u32(ctx, view.stride(redDims[i]));
     }
-    ctx.dispatch1D(KernelContext::shader("einsum", rep), {}, params, { view.buffer, out }, count);
+    ctx.dispatch1D(KernelContext::shader("einsum", rep), {}, params, { view.buffer, out }, (count + 7) / 8);
     return out;
 }
 
 // The single stride of `labels` taken together as one index (outermost
 // first), when the view lays them out so; -1 when it does not.
-std::int64_t mergedStride(const EinsumView& view, const std::vector<int>& labels,
-    const std::map<int, std::uint64_t>& sizes)
+std::int64_t mergedStride(
+    const EinsumView& view, const std::vector<int>& labels, const std::map<int, std::uint64_t>& sizes)
 {
     std::int64_t stride = -1;
     std::uint64_t inner = 1;
@@ -577,8 +636,8 @@ void runEinsum(KernelContext& ctx)
             if (it == sizes.end() || it->second == 1)
                 sizes[l] = s;
             else if (s != 1 && s != it->second)
-                ctx.fail("equation '" + text + "': dims " + std::to_string(s) + " and "
-                    + std::to_string(it->second) + " of one label differ");
+                ctx.fail("equation '" + text + "': dims " + std::to_string(s) + " and " + std::to_string(it->second)
+                    + " of one label differ");
         }
     }
     std::vector<std::int64_t> outShape;

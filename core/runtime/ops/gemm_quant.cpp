@@ -35,13 +35,20 @@ bool isFloat8(DataType t)
 std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType type)
 {
     switch (type) {
-    case DataType::UInt8: return { 0, 255 };
-    case DataType::Int8: return { -128, 127 };
-    case DataType::UInt16: return { 0, 65535 };
-    case DataType::Int16: return { -32768, 32767 };
-    case DataType::UInt4: return { 0, 15 };
-    case DataType::Int4: return { -8, 7 };
-    default: ctx.fail("quantizing to " + std::string(dataTypeName(type)) + " is not supported");
+    case DataType::UInt8:
+        return { 0, 255 };
+    case DataType::Int8:
+        return { -128, 127 };
+    case DataType::UInt16:
+        return { 0, 65535 };
+    case DataType::Int16:
+        return { -32768, 32767 };
+    case DataType::UInt4:
+        return { 0, 15 };
+    case DataType::Int4:
+        return { -8, 7 };
+    default:
+        ctx.fail("quantizing to " + std::string(dataTypeName(type)) + " is not supported");
     }
 }
 
@@ -67,8 +74,7 @@ std::vector<std::uint32_t> scaleIndexing(KernelContext& ctx, const std::vector<s
     if (blockSize <= 0) {
         if (ss.size() != 1 || std::uint64_t(ss[0]) != len)
             ctx.fail("a per-axis scale must be 1-D with " + std::to_string(len) + " elements, got " + shapeText(ss));
-        return { u32(ctx, std::max<std::uint64_t>(inner, 1)), u32(ctx, std::max<std::uint64_t>(len, 1)), 1, 0, 1,
-            0 };
+        return { u32(ctx, std::max<std::uint64_t>(inner, 1)), u32(ctx, std::max<std::uint64_t>(len, 1)), 1, 0, 1, 0 };
     }
     if (std::int64_t(ss.size()) != rank)
         ctx.fail("a blocked scale must have the input's rank, got " + shapeText(ss));
@@ -120,7 +126,8 @@ void runQuantize(KernelContext& ctx)
     if (count == 0)
         return;
     BufferRef s = ctx.buffer(1);
-    ctx.dispatch1D("quant_linear", {}, params, { ctx.buffer(0), s, ctx.has(2) ? ctx.buffer(2) : s, y }, count);
+    ctx.dispatch1D(
+        "quant_linear", {}, params, { ctx.buffer(0), s, ctx.has(2) ? ctx.buffer(2) : s, y }, (count + 7) / 8);
 }
 
 void runDequantize(KernelContext& ctx)
@@ -143,7 +150,7 @@ void runDequantize(KernelContext& ctx)
         return;
     BufferRef s = ctx.buffer(1);
     ctx.dispatch1D(KernelContext::shader("quant_dequant", rep), {}, params,
-        { ctx.buffer(0), s, ctx.has(2) ? ctx.buffer(2) : s, y }, count);
+        { ctx.buffer(0), s, ctx.has(2) ? ctx.buffer(2) : s, y }, (count + 7) / 8);
 }
 
 void runDynamicQuantize(KernelContext& ctx)
@@ -179,7 +186,7 @@ void runDynamicQuantize(KernelContext& ctx)
     if (count == 0)
         return;
     std::vector<std::uint32_t> params { u32(ctx, count), 1, 1, 1, 0, 0, 0, 0, 255, 1 };
-    ctx.dispatch1D("quant_linear", {}, params, { x, scale, zp, y }, count);
+    ctx.dispatch1D("quant_linear", {}, params, { x, scale, zp, y }, (count + 7) / 8);
 }
 
 } // namespace

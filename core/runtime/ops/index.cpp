@@ -23,6 +23,9 @@ void registerIndexHostKernels(KernelRegistry& registry); // index_host.cpp
 namespace {
 
 constexpr std::size_t kMaxRank = 8;
+// Loop iterations one invocation may spend: lavapipe (llvmpipe) ends every
+// loop of an invocation silently after 65535 iterations in all.
+constexpr std::uint64_t kLoopBudget = 32768;
 
 std::uint32_t u32(std::uint64_t v)
 {
@@ -63,8 +66,8 @@ std::uint64_t product(const std::vector<std::int64_t>& shape, std::size_t from, 
 
 std::int32_t clampToInt(std::int64_t v)
 {
-    return std::int32_t(std::clamp<std::int64_t>(v, std::numeric_limits<std::int32_t>::min() / 2,
-        std::numeric_limits<std::int32_t>::max() / 2));
+    return std::int32_t(std::clamp<std::int64_t>(
+        v, std::numeric_limits<std::int32_t>::min() / 2, std::numeric_limits<std::int32_t>::max() / 2));
 }
 
 // out[a, m, b] = data[a, indices[m], b] over an [outer, n, inner] view.
@@ -74,8 +77,10 @@ void recordGather(KernelContext& ctx, BufferRef data, std::uint32_t w, BufferRef
     std::uint64_t count = outer * m * inner;
     if (count == 0)
         return;
-    std::uint32_t params[] = { u32(count), u32(inner), u32(m), dimParam(ctx, n) };
-    ctx.dispatch1D("gather", { w, iw }, params, { data, indices, out }, count);
+    std::uint32_t block = inner % 4 == 0 ? 4 : inner % 2 == 0 ? 2 : 1;
+    std::uint64_t invocations = count / block;
+    std::uint32_t params[] = { u32(invocations), u32(inner / block), u32(m), dimParam(ctx, n) };
+    ctx.dispatch1D("gather", { w, iw, block }, params, { data, indices, out }, invocations);
 }
 
 void runGather(KernelContext& ctx)
@@ -158,8 +163,8 @@ void runGatherND(KernelContext& ctx)
         params[8 + j] = dimParam(ctx, shape[b + j]);
         params[16 + j] = u32(product(shape, b + j + 1, shape.size()));
     }
-    ctx.dispatch1D("gather_nd", { words(ctx.type(0)), iw }, params,
-        { ctx.buffer(0), ctx.buffer(1), ctx.outBuffer(0) }, count);
+    ctx.dispatch1D(
+        "gather_nd", { words(ctx.type(0)), iw }, params, { ctx.buffer(0), ctx.buffer(1), ctx.outBuffer(0) }, count);
 }
 
 // Specialization constant RED of the scatter shaders.
@@ -224,8 +229,20 @@ void runScatterElements(KernelContext& ctx)
         params[8 + d] = u32(std::uint64_t(ishape[d]));
         params[16 + d] = u32(std::uint64_t(strides[d]));
     }
-    ctx.dispatch1D(KernelContext::shader("scatter_elements", repOf(ctx.type(0))), { red, iw }, params,
-        { ctx.buffer(1), ctx.buffer(2), out }, params[0]);
+    std::string shader = KernelContext::shader("scatter_elements", repOf(ctx.type(0)));
+    BufferRef indices = ctx.buffer(1), updates = ctx.buffer(2);
+    if (!red) {
+        ctx.dispatch1D(shader, { red, iw }, params, { indices, updates, out }, params[0]);
+        return;
+    }
+    // Each invocation walks its line in order; dispatches (ordered on the
+    // queue) take the line a stretch at a time.
+    auto length = std::uint64_t(ishape[axis]);
+    for (std::uint64_t j = 0; j < length; j += kLoopBudget) {
+        params[5] = std::uint32_t(j);
+        params[6] = u32(std::min(length, j + kLoopBudget));
+        ctx.dispatch1D(shader, { red, iw }, params, { indices, updates, out }, params[0]);
+    }
 }
 
 void runScatterND(KernelContext& ctx)
@@ -257,8 +274,20 @@ void runScatterND(KernelContext& ctx)
         params[8 + j] = dimParam(ctx, shape[j]);
         params[16 + j] = u32(product(shape, j + 1, shape.size()));
     }
-    ctx.dispatch1D(KernelContext::shader("scatter_nd", repOf(ctx.type(0))), { red, iw }, params,
-        { ctx.buffer(1), ctx.buffer(2), out }, params[0]);
+    std::string shader = KernelContext::shader("scatter_nd", repOf(ctx.type(0)));
+    BufferRef indices = ctx.buffer(1), updates = ctx.buffer(2);
+    if (!red) {
+        ctx.dispatch1D(shader, { red, iw }, params, { indices, updates, out }, params[0]);
+        return;
+    }
+    // Each invocation applies the tuples in order; dispatches (ordered on
+    // the queue) take them a stretch at a time.
+    std::uint64_t step = kLoopBudget / (q + 1);
+    for (std::uint64_t t = 0; t < m; t += step) {
+        params[4] = std::uint32_t(t);
+        params[5] = u32(std::min(m, t + step));
+        ctx.dispatch1D(shader, { red, iw }, params, { indices, updates, out }, params[0]);
+    }
 }
 
 void runOneHot(KernelContext& ctx)
@@ -322,8 +351,8 @@ void runEyeLike(KernelContext& ctx)
         return;
     Rep rep = repOf(type);
     std::uint32_t one = rep == Rep::F32 ? floatBits(1.0f) : 1u;
-    std::uint32_t params[] = { u32(count), dimParam(ctx, shape[1]),
-        std::uint32_t(clampToInt(ctx.attrInt("k", 0))), one, 0 };
+    std::uint32_t params[]
+        = { u32(count), dimParam(ctx, shape[1]), std::uint32_t(clampToInt(ctx.attrInt("k", 0))), one, 0 };
     ctx.dispatch1D("index_eyelike", { words(type) }, params, { ctx.outBuffer(0) }, count);
 }
 
@@ -389,7 +418,8 @@ void runCompress(KernelContext& ctx)
         if (cond.doubleAt(i) == 0)
             continue;
         if (std::int64_t(i) >= shape[axis])
-            ctx.fail("condition selects position " + std::to_string(i) + " of an axis of " + std::to_string(shape[axis]));
+            ctx.fail(
+                "condition selects position " + std::to_string(i) + " of an axis of " + std::to_string(shape[axis]));
         kept.push_back(std::int64_t(i));
     }
     std::vector<std::int64_t> out = shape;
@@ -401,8 +431,8 @@ void runCompress(KernelContext& ctx)
     indices.type = DataType::Int32;
     indices.shape = { std::int64_t(kept.size()) };
     indices.host = std::make_shared<HostTensor>(HostTensor::fromInts(DataType::Int32, indices.shape, kept));
-    recordGather(ctx, ctx.buffer(0), words(ctx.type(0)), ctx.bufferOf(indices), 1, product(shape, 0, axis),
-        shape[axis], product(shape, axis + 1, shape.size()), kept.size(), ctx.outBuffer(0));
+    recordGather(ctx, ctx.buffer(0), words(ctx.type(0)), ctx.bufferOf(indices), 1, product(shape, 0, axis), shape[axis],
+        product(shape, axis + 1, shape.size()), kept.size(), ctx.outBuffer(0));
 }
 
 } // namespace

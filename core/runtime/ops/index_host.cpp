@@ -39,8 +39,7 @@ void runNonZero(KernelContext& ctx)
             rem %= std::uint64_t(strides[d]);
         }
     }
-    ctx.setHost(0,
-        HostTensor::fromInts(DataType::Int64, { std::int64_t(rank), std::int64_t(hits.size()) }, out));
+    ctx.setHost(0, HostTensor::fromInts(DataType::Int64, { std::int64_t(rank), std::int64_t(hits.size()) }, out));
 }
 
 // Element order with NaN last and equal to itself, so sorting is total.
@@ -165,9 +164,12 @@ void runUnique(KernelContext& ctx)
 {
     const HostTensor& x = ctx.host(0);
     switch (x.rep()) {
-    case Rep::F32: return uniqueOf<float>(ctx, x);
-    case Rep::I32: return uniqueOf<std::int32_t>(ctx, x);
-    case Rep::I64: return uniqueOf<std::int64_t>(ctx, x);
+    case Rep::F32:
+        return uniqueOf<float>(ctx, x);
+    case Rep::I32:
+        return uniqueOf<std::int32_t>(ctx, x);
+    case Rep::I64:
+        return uniqueOf<std::int64_t>(ctx, x);
     }
 }
 
@@ -193,8 +195,7 @@ void runNonMaxSuppression(KernelContext& ctx)
 {
     const auto& bshape = ctx.shape(0);
     const auto& sshape = ctx.shape(1);
-    if (bshape.size() != 3 || bshape[2] != 4 || sshape.size() != 3 || sshape[0] != bshape[0]
-        || sshape[2] != bshape[1])
+    if (bshape.size() != 3 || bshape[2] != 4 || sshape.size() != 3 || sshape[0] != bshape[0] || sshape[2] != bshape[1])
         ctx.fail("boxes must be [B, N, 4] and scores [B, C, N]");
     std::int64_t maxPerClass = 0;
     if (ctx.has(2) && ctx.count(2) > 0)

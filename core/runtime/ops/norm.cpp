@@ -85,8 +85,8 @@ struct GroupNorm {
 
 // Buffers: x, scale, bias, y, then the two statistics outputs and the two
 // running-statistics inputs (unused ones are bound to x / y).
-void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, BufferRef scale, BufferRef bias,
-    BufferRef y, BufferRef stat0, BufferRef stat1, BufferRef in0, BufferRef in1)
+void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, BufferRef scale, BufferRef bias, BufferRef y,
+    BufferRef stat0, BufferRef stat1, BufferRef in0, BufferRef in1)
 {
     std::vector<Dim> kept = coalesce(g.kept), reduced = coalesce(g.reduced);
     if (kept.size() > kMaxDims || reduced.size() > kMaxDims)
@@ -115,11 +115,20 @@ void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, Buffer
         for (std::size_t k = 0; k < 3; ++k)
             params[36 + 6 * k + i] = u32(ctx, reduced[i].stride[k]);
     }
+    // Contiguous groups of whole vec4s, with per-element or per-group scale
+    // and bias, take the vector path.
+    bool vec4 = reduced.size() == 1 && reduced[0].stride[0] == 1 && elements % 4 == 0;
+    for (std::size_t k = 0; k < 3 && vec4; ++k) {
+        std::uint64_t rs = reduced[0].stride[k];
+        vec4 = rs <= 1;
+        for (const Dim& d : kept)
+            vec4 = vec4 && (rs == 0 && k != 0 ? true : d.stride[k] % 4 == 0);
+    }
     std::uint32_t gx = std::uint32_t(std::min<std::uint64_t>(groups, 65535));
     std::uint32_t gy = u32(ctx, (groups + gx - 1) / gx);
     ctx.dispatch("norm_group",
-        { std::uint32_t(g.mode), g.hasScale ? 1u : 0u, g.hasBias ? 1u : 0u, std::uint32_t(g.stats) }, params,
-        { x, scale, bias, y, stat0, stat1, in0, in1 }, gx, gy);
+        { std::uint32_t(g.mode), g.hasScale ? 1u : 0u, g.hasBias ? 1u : 0u, std::uint32_t(g.stats), vec4 ? 1u : 0u },
+        params, { x, scale, bias, y, stat0, stat1, in0, in1 }, gx, gy);
 }
 
 void requireFloat(KernelContext& ctx, int i)
@@ -167,10 +176,14 @@ void runBatchNorm(KernelContext& ctx)
     if (ctx.attrInt("training_mode", 0) == 0) {
         if (count == 0)
             return;
-        std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, c), u32(ctx, std::max<std::uint64_t>(inner, 1)),
-            floatBits(eps) };
-        ctx.dispatch1D("norm_batch", {}, params,
-            { ctx.buffer(0), ctx.buffer(1), ctx.buffer(2), ctx.buffer(3), ctx.buffer(4), y }, count);
+        BufferRef ab = ctx.scratch(2 * c * 4);
+        std::vector<std::uint32_t> prep { u32(ctx, c), floatBits(eps) };
+        ctx.dispatch1D(
+            "norm_batch_prep", {}, prep, { ctx.buffer(1), ctx.buffer(2), ctx.buffer(3), ctx.buffer(4), ab }, c);
+        std::uint64_t unit = inner % 4 == 0 ? 4 : 1;
+        std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c),
+            u32(ctx, std::max<std::uint64_t>(inner / unit, 1)) };
+        ctx.dispatch1D("norm_batch", { unit == 4 ? 1u : 0u }, params, { ctx.buffer(0), ab, y }, (count / unit + 3) / 4);
         return;
     }
 
@@ -195,8 +208,8 @@ void runBatchNorm(KernelContext& ctx)
     g.momentum = ctx.attrFloat("momentum", 0.9f);
     g.kept = { Dim { c, { inner, 1, 1 } } };
     g.reduced = { Dim { n, { c * inner, 0, 0 } }, Dim { inner, { 1, 0, 0 } } };
-    recordGroupNorm(ctx, g, ctx.buffer(0), ctx.buffer(1), ctx.buffer(2), y, runMean, runVar, ctx.buffer(3),
-        ctx.buffer(4));
+    recordGroupNorm(
+        ctx, g, ctx.buffer(0), ctx.buffer(1), ctx.buffer(2), y, runMean, runVar, ctx.buffer(3), ctx.buffer(4));
 }
 
 // ---- InstanceNormalization
@@ -292,8 +305,7 @@ void runLayerNorm(KernelContext& ctx)
     if (shapeCount(shape) == 0)
         return;
     BufferRef x = ctx.buffer(0);
-    recordGroupNorm(ctx, g, x, ctx.has(1) ? ctx.buffer(1) : x, ctx.has(2) ? ctx.buffer(2) : x, y, mean, invStd, x,
-        x);
+    recordGroupNorm(ctx, g, x, ctx.has(1) ? ctx.buffer(1) : x, ctx.has(2) ? ctx.buffer(2) : x, y, mean, invStd, x, x);
 }
 
 // ---- MeanVarianceNormalization
@@ -350,10 +362,11 @@ void runLrn(KernelContext& ctx)
     BufferRef y = ctx.outBuffer(0);
     if (count == 0)
         return;
-    std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, c), u32(ctx, inner),
+    std::uint64_t unit = inner % 4 == 0 ? 4 : 1;
+    std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c), u32(ctx, inner / unit),
         std::uint32_t((size - 1) / 2), std::uint32_t(size / 2), floatBits(float(alpha / double(size))),
         floatBits(ctx.attrFloat("beta", 0.75f)), floatBits(ctx.attrFloat("bias", 1.0f)) };
-    ctx.dispatch1D("lrn", {}, params, { ctx.buffer(0), y }, count);
+    ctx.dispatch1D("lrn", { unit == 4 ? 1u : 0u }, params, { ctx.buffer(0), y }, (count / unit + 3) / 4);
 }
 
 } // namespace

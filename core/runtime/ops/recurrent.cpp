@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace nodus::rt {
 
@@ -21,8 +22,14 @@ namespace {
 
 enum class Cell { Rnn, Lstm, Gru };
 
-int gateCount(Cell cell) { return cell == Cell::Lstm ? 4 : cell == Cell::Gru ? 3 : 1; }
-int activationCount(Cell cell) { return cell == Cell::Lstm ? 3 : cell == Cell::Gru ? 2 : 1; }
+int gateCount(Cell cell)
+{
+    return cell == Cell::Lstm ? 4 : cell == Cell::Gru ? 3 : 1;
+}
+int activationCount(Cell cell)
+{
+    return cell == Cell::Lstm ? 3 : cell == Cell::Gru ? 2 : 1;
+}
 
 // The activations ONNX lists for recurrent ops, in rnn_step's act() order,
 // with how many alphas/betas each takes and the defaults of the matching
@@ -104,8 +111,8 @@ std::string checkRecurrent(const Node& node, Cell cell)
         return "layout " + std::to_string(a->i) + " is not 0 or 1";
     auto names = activationNames(node, cell, directions);
     if (int(names.size()) != activationCount(cell) * directions)
-        return std::to_string(names.size()) + " activations given, " + std::to_string(activationCount(cell) * directions)
-            + " expected";
+        return std::to_string(names.size()) + " activations given, "
+            + std::to_string(activationCount(cell) * directions) + " expected";
     for (const auto& name : names)
         if (activationCode(name) < 0)
             return "activation '" + name + "' is not supported";
@@ -197,8 +204,8 @@ void runRecurrent(KernelContext& ctx, Cell cell)
         if (repOf(ctx.type(4)) != Rep::I32)
             ctx.fail("sequence_lens must be int32");
     }
-    const std::vector<std::int64_t> stateShape
-        = layout == 0 ? std::vector<std::int64_t> { nd, batch, hidden } : std::vector<std::int64_t> { batch, nd, hidden };
+    const std::vector<std::int64_t> stateShape = layout == 0 ? std::vector<std::int64_t> { nd, batch, hidden }
+                                                             : std::vector<std::int64_t> { batch, nd, hidden };
     const bool hasInitH = ctx.has(5);
     if (hasInitH)
         expectShape(ctx, 5, "initial_h", stateShape);
@@ -216,44 +223,34 @@ void runRecurrent(KernelContext& ctx, Cell cell)
     const DataType type = ctx.type(0);
     const std::vector<std::int64_t> yShape = layout == 0 ? std::vector<std::int64_t> { seq, nd, batch, hidden }
                                                          : std::vector<std::int64_t> { batch, seq, nd, hidden };
-    const bool wantY = ctx.wanted(0);
+    const bool wantY = ctx.wanted(0), wantH = ctx.wanted(1), wantC = lstm && ctx.wanted(2);
+    if (!lstm && ctx.outputCount() > 2 && ctx.wanted(2))
+        ctx.fail("has no third output");
     if (wantY)
         ctx.output(0, type, yShape);
-    const std::uint64_t stateBytes = shapeCount(stateShape) * 4;
+    if (wantH)
+        ctx.output(1, type, stateShape);
+    if (wantC)
+        ctx.output(2, type, stateShape);
+    const std::uint64_t stateCount = shapeCount(stateShape);
+    if (!stateCount)
+        return;
     Recorder& rec = ctx.recorder();
-    // The final states: an output, or scratch when the node does not name it
-    // (H is still needed to step; C only for LSTM).
-    auto stateBuffer = [&](int output, int initial, bool hasInitial) -> BufferRef {
-        BufferRef ref;
-        if (ctx.wanted(output)) {
-            ctx.output(output, type, stateShape);
-            if (!stateBytes)
-                return {};
-            ref = ctx.outBuffer(output);
-        } else {
-            if (!stateBytes)
-                return {};
-            ref = ctx.scratch(stateBytes);
-        }
-        if (seq == 0) {
-            // No steps: the final state is the initial one.
-            if (hasInitial) {
+    if (seq == 0) {
+        // No steps: the final states are the initial ones.
+        for (auto [output, initial, given] : { std::tuple { 1, 5, hasInitH }, std::tuple { 2, 6, hasInitC } }) {
+            if (!(output == 1 ? wantH : wantC))
+                continue;
+            BufferRef out = ctx.outBuffer(output);
+            if (given) {
                 BufferRef init = ctx.buffer(initial);
-                rec.copy(*init.buffer, init.offset, *ref.buffer, ref.offset, stateBytes);
+                rec.copy(*init.buffer, init.offset, *out.buffer, out.offset, stateCount * 4);
             } else {
-                rec.fill(*ref.buffer, 0, ref.offset, stateBytes);
+                rec.fill(*out.buffer, 0, out.offset, stateCount * 4);
             }
         }
-        return ref;
-    };
-    BufferRef finalH = stateBuffer(1, 5, hasInitH);
-    BufferRef finalC;
-    if (lstm)
-        finalC = stateBuffer(2, 6, hasInitC);
-    else if (ctx.outputCount() > 2 && ctx.wanted(2))
-        ctx.fail("has no third output");
-    if (seq == 0 || batch == 0 || hidden == 0)
         return;
+    }
 
     const std::uint32_t uN = u32(ctx, std::uint64_t(N), "hidden_size");
     const std::uint32_t uH = std::uint32_t(hidden), uB = u32(ctx, std::uint64_t(batch), "batch");
@@ -261,41 +258,56 @@ void runRecurrent(KernelContext& ctx, Cell cell)
     const std::uint32_t uI = u32(ctx, std::uint64_t(inputSize), "input size");
     const std::uint32_t uNd = std::uint32_t(nd);
     const std::uint32_t M = u32(ctx, std::uint64_t(seq) * std::uint64_t(batch), "sequence length x batch");
+    // Rows of H, R, X and W are read as vec4s: sizes padded to 4.
+    const std::uint32_t Hp = (uH + 3) / 4 * 4, Ip = (uI + 3) / 4 * 4;
     const std::uint64_t xwCount = std::uint64_t(nd) * M * uN;
     u32(ctx, xwCount, "the input projection");
-    u32(ctx, std::uint64_t(nd) * uI * uN, "W");
-    u32(ctx, std::uint64_t(nd) * uH * uN, "R");
+    u32(ctx, std::uint64_t(nd) * Ip * uN, "W");
+    u32(ctx, std::uint64_t(nd) * Hp * uN, "R");
+    u32(ctx, std::uint64_t(M) * Ip, "X");
     u32(ctx, shapeCount(yShape), "Y");
 
-    // Transposed weights, so neighbouring invocations read neighbouring
-    // words.
-    BufferRef w = ctx.buffer(1);
     BufferRef xw = ctx.scratch(xwCount * 4);
-    BufferRef wt = xw; // any buffer when the input size is 0
-    if (inputSize > 0) {
-        wt = ctx.scratch(std::uint64_t(nd) * uI * uN * 4);
-        std::vector<std::uint32_t> params { uNd, uN, uI, 1 };
-        ctx.dispatch1D("seq_swapaxes", {}, params, { w, wt }, std::uint64_t(nd) * uN * uI);
-    }
-    BufferRef rt = ctx.scratch(std::uint64_t(nd) * uH * uN * 4);
-    {
-        std::vector<std::uint32_t> params { uNd, uN, uH, 1 };
-        ctx.dispatch1D("seq_swapaxes", {}, params, { ctx.buffer(2), rt }, std::uint64_t(nd) * uN * uH);
-    }
+    // `rows` rows of `cols` floats, as rows of `padded` floats (zeros after
+    // `cols`): the buffer itself when no padding is needed.
+    auto padRows = [&](BufferRef src, std::uint64_t rows, std::uint32_t cols, std::uint32_t padded,
+                       BufferRef* into = nullptr) -> BufferRef {
+        if (cols == padded && !into)
+            return src;
+        BufferRef dst = into ? *into : ctx.scratch(rows * padded * 4);
+        if (cols == padded) {
+            rec.copy(*src.buffer, src.offset, *dst.buffer, dst.offset, rows * cols * 4);
+            return dst;
+        }
+        if (!into)
+            rec.fill(*dst.buffer, 0, dst.offset, rows * padded * 4);
+        std::vector<std::uint32_t> params { u32(ctx, rows, "a padded tensor"), padded, cols, 1, 0 };
+        ctx.dispatch1D("seq_copy", { 1 }, params, { src, dst }, rows * cols);
+        return dst;
+    };
 
     const bool gru = cell == Cell::Gru;
     const bool linearBeforeReset = gru && ctx.attrInt("linear_before_reset", 0) != 0;
-    const std::uint32_t xT = layout == 0 ? uB * uI : uI;
-    const std::uint32_t xB = layout == 0 ? uI : uSeq * uI;
-    BufferRef x = inputSize > 0 ? ctx.buffer(0) : xw;
+    BufferRef w = ctx.buffer(1);
     BufferRef bias = hasBias ? ctx.buffer(3) : w;
     {
+        BufferRef x = xw, wp = xw; // any buffers when the input size is 0
+        if (uI > 0) {
+            x = padRows(ctx.buffer(0), M, uI, Ip);
+            wp = padRows(w, std::uint64_t(nd) * uN, uI, Ip);
+        }
+        const std::uint32_t I4 = Ip / 4;
+        const std::uint32_t xT = layout == 0 ? uB * I4 : I4;
+        const std::uint32_t xB = layout == 0 ? I4 : uSeq * I4;
         // GRU with linear_before_reset scales the h gate's recurrence bias
         // by r, so the step adds it.
         std::uint32_t noRbLo = linearBeforeReset ? 2 * uH : uN, noRbHi = linearBeforeReset ? 3 * uH : uN;
-        std::vector<std::uint32_t> params { M, uN, uI, uB, xT, xB, uNd, hasBias ? 1u : 0u, noRbLo, noRbHi };
-        ctx.dispatch1D("rnn_gates", {}, params, { x, wt, bias, xw }, std::uint64_t(nd) * ((M + 3) / 4) * uN);
+        std::vector<std::uint32_t> params { M, uN, I4, uB, xT, xB, uNd, hasBias ? 1u : 0u, noRbLo, noRbHi };
+        // Row tiles beyond the Y limit are taken in turns by the shader.
+        std::uint32_t rowGroups = std::min<std::uint32_t>((M + 7) / 8, 65535);
+        ctx.dispatch("rnn_gates", {}, params, { x, wp, bias, xw }, (uN + 255) / 256, rowGroups, uNd);
     }
+    BufferRef r = padRows(ctx.buffer(2), std::uint64_t(nd) * uN, uH, Hp);
 
     const Activations acts = activations(ctx, cell, nd);
     std::uint32_t reverseMask = direction == "reverse" ? 1u : direction == "bidirectional" ? 2u : 0u;
@@ -304,55 +316,71 @@ void runRecurrent(KernelContext& ctx, Cell cell)
     const std::uint32_t yB = layout == 0 ? uH : uSeq * uNd * uH;
     const std::uint32_t hD = layout == 0 ? uB * uH : uH;
     const std::uint32_t hB = layout == 0 ? uH : uNd * uH;
+    const std::uint32_t hDp = layout == 0 ? uB * Hp : Hp;
+    const std::uint32_t hBp = layout == 0 ? Hp : uNd * Hp;
     float clip = ctx.attrFloat("clip", std::numeric_limits<float>::infinity());
     if (!(clip >= 0))
         ctx.fail("clip must not be negative");
 
+    // H[t] ping-pongs between two padded buffers; the last step also writes
+    // Y_h. Padding must read as zeros.
+    const std::uint64_t paddedBytes = stateCount / uH * Hp * 4;
+    auto paddedState = [&] {
+        BufferRef b = ctx.scratch(paddedBytes);
+        if (Hp != uH)
+            rec.fill(*b.buffer, 0, b.offset, paddedBytes);
+        return b;
+    };
+    std::array<BufferRef, 2> hBuf { paddedState(), paddedState() };
+    if (hasInitH)
+        padRows(ctx.buffer(5), stateCount / uH, uH, Hp, &hBuf[0]);
+    BufferRef rh = (gru && !linearBeforeReset) ? paddedState() : xw;
+    BufferRef z = (gru && !linearBeforeReset) ? ctx.scratch(paddedBytes) : xw;
+    BufferRef cState = wantC ? ctx.outBuffer(2) : lstm ? ctx.scratch(stateCount * 4) : xw;
     BufferRef y = wantY ? ctx.outBuffer(0) : xw;
+    BufferRef hFinal = wantH ? ctx.outBuffer(1) : xw;
     BufferRef lens = hasLens ? ctx.buffer(4) : xw;
     BufferRef extra = hasPeep ? ctx.buffer(7) : (gru && hasBias) ? bias : xw;
-    BufferRef initH = hasInitH ? ctx.buffer(5) : xw;
     BufferRef initC = hasInitC ? ctx.buffer(6) : xw;
-    // H ping-pongs so that the last step writes the final state's buffer.
-    BufferRef other = ctx.scratch(stateBytes);
-    std::array<BufferRef, 2> hBuf;
-    hBuf[std::size_t(seq % 2)] = finalH;
-    hBuf[std::size_t((seq + 1) % 2)] = other;
-    BufferRef aux = (gru && !linearBeforeReset) ? ctx.scratch(2 * stateBytes) : xw;
-    BufferRef cState = lstm ? finalC : xw;
 
-    std::uint32_t baseFlags = (wantY ? 4u : 0u) | (hasPeep ? 8u : 0u)
+    const std::uint32_t baseFlags = (wantY ? 4u : 0u) | (hasPeep ? 8u : 0u)
         | (lstm && ctx.attrInt("input_forget", 0) != 0 ? 16u : 0u) | (hasBias ? 32u : 0u);
-    const std::uint64_t invocations = std::uint64_t(nd) * uB * uH;
-    std::vector<std::uint32_t> params(27);
+    // Batch rows per invocation: up to 4 share each weight load.
+    const std::uint32_t rows = uB >= 4 ? 4 : uB >= 2 ? 2 : 1;
+    const std::uint32_t groupsY = u32(ctx, std::uint64_t(nd) * ((uB + rows - 1) / rows), "batch");
+    if (groupsY > 65535)
+        ctx.fail("batch " + std::to_string(batch) + " is too large for the recurrent kernels");
+    std::vector<std::uint32_t> params;
     for (std::uint32_t s = 0; s < uSeq; ++s) {
         bool first = s == 0;
-        std::uint32_t flags = baseFlags | (first && !hasInitH ? 1u : 0u) | (first && !hasInitC ? 2u : 0u);
-        params = { uH, uB, uNd, uSeq, s, hasLens ? 1u : 0u, flags, floatBits(clip), reverseMask, hD, hB, yT, yD, yB,
-            uN };
+        std::uint32_t flags = baseFlags | (first && !hasInitH ? 1u : 0u) | (first && !hasInitC ? 2u : 0u)
+            | (s + 1 == uSeq && wantH ? 64u : 0u);
+        params
+            = { uH, uB, uNd, uSeq, s, hasLens ? 1u : 0u, flags, floatBits(clip), reverseMask, hD, hB, yT, yD, yB, uN };
         for (float v : acts.alphaBeta)
             params.push_back(floatBits(v));
-        BufferRef hin = first ? initH : hBuf[s % 2];
-        BufferRef hout = hBuf[(s + 1) % 2];
+        params.insert(params.end(), { Hp, hDp, hBp });
+        BufferRef hin = hBuf[s % 2], hout = hBuf[(s + 1) % 2];
         BufferRef cin = first ? initC : cState;
-        auto step = [&](std::uint32_t kind, BufferRef c0, BufferRef c1, BufferRef h1) {
-            ctx.dispatch1D("rnn_step",
-                { kind, acts.codes[0], acts.codes[1], acts.codes[2], acts.codes[3], acts.codes[4], acts.codes[5] },
-                params, { xw, rt, hin, h1, c0, c1, y, lens, extra }, invocations);
+        auto step = [&](std::uint32_t kind, BufferRef h0, BufferRef h1, BufferRef c0, BufferRef c1, BufferRef prev) {
+            ctx.dispatch("rnn_step",
+                { kind, acts.codes[0], acts.codes[1], acts.codes[2], acts.codes[3], acts.codes[4], acts.codes[5],
+                    rows },
+                params, { xw, r, h0, h1, c0, c1, y, lens, extra, hFinal, prev }, (uH + 63) / 64, groupsY);
         };
         switch (cell) {
         case Cell::Rnn:
-            step(0, xw, xw, hout);
+            step(0, hin, hout, xw, xw, xw);
             break;
         case Cell::Lstm:
-            step(1, cin, cState, hout);
+            step(1, hin, hout, cin, cState, xw);
             break;
         case Cell::Gru:
             if (linearBeforeReset) {
-                step(2, xw, xw, hout);
+                step(2, hin, hout, xw, xw, xw);
             } else {
-                step(3, xw, aux, xw);
-                step(4, aux, xw, hout);
+                step(3, hin, rh, xw, z, xw);
+                step(4, rh, hout, z, xw, hin);
             }
             break;
         }

@@ -1,6 +1,6 @@
-// Reduce*, ArgMax/ArgMin and the losses built on them
-// (NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss). Softmax, CumSum and
-// TopK are in reduce_softmax.cpp.
+// Reduce* and the losses built on them (NegativeLogLikelihoodLoss,
+// SoftmaxCrossEntropyLoss). Ops along one axis (Softmax, ArgMax, CumSum,
+// TopK) are in reduce_softmax.cpp.
 #include "runtime/kernel.h"
 
 #include "ir/attribute.h"
@@ -13,7 +13,10 @@
 
 namespace nodus::rt {
 
-void registerSoftmaxKernels(KernelRegistry& registry); // reduce_softmax.cpp
+// reduce_softmax.cpp
+void registerSoftmaxKernels(KernelRegistry& registry);
+void recordSoftmax(KernelContext& ctx, std::uint32_t mode, BufferRef x, std::uint64_t outer, std::uint64_t r,
+    std::uint64_t inner, BufferRef y);
 
 namespace {
 
@@ -22,16 +25,75 @@ enum class ReduceOp : std::uint32_t { Sum, Mean, Max, Min, Prod, L1, L2, LogSum,
 
 constexpr std::size_t kMaxKeptDims = 8;
 constexpr std::size_t kMaxReducedDims = 8;
-// A reduction is split into chunks (and a second pass) when it has so few
-// outputs that one invocation each would leave the device idle.
+// A reduction is split into chunks (and further passes over the partials)
+// when it has so few outputs that one invocation each would leave the
+// device idle, and whenever one invocation would loop too long: lavapipe
+// (llvmpipe) ends every loop of an invocation silently after 65535
+// iterations in all, so no shader may count on more.
 constexpr std::uint64_t kChunk = 1024;
 constexpr std::uint64_t kTargetInvocations = 8192;
+constexpr std::uint64_t kLoopBudget = 32768;
 
 std::uint32_t u32(std::uint64_t v)
 {
     if (v > std::numeric_limits<std::uint32_t>::max())
         throw RuntimeError("tensor too large for the Vulkan runtime (more than 2^32 elements)");
     return std::uint32_t(v);
+}
+
+// One dispatch of shaders/reduce.comp: `outputs` x `chunks` invocations.
+struct ReducePass {
+    struct Dim {
+        std::uint64_t size, stride;
+    };
+    std::vector<Dim> kept, outer; // outer reduced dims (the innermost is `inner`)
+    Dim inner { 1, 0 };
+    std::uint64_t outputs = 1, count = 1;
+
+    // The longest chunk whose loop iterations (elements, plus the outer
+    // reduced dims decoded at every pass over the innermost one) fit the budget.
+    std::uint64_t maxChunk() const
+    {
+        std::uint64_t perSegment = 1 + outer.size();
+        std::uint64_t rin = std::max<std::uint64_t>(inner.size, 1);
+        return std::max<std::uint64_t>(1, (kLoopBudget - 2 * perSegment) * rin / (rin + perSegment));
+    }
+
+    void record(KernelContext& ctx, const std::string& shader, std::uint32_t op, bool pre, bool post,
+        std::uint64_t chunkLen, std::uint64_t chunks, std::uint64_t meanCount, BufferRef x, BufferRef y) const
+    {
+        std::vector<std::uint32_t> params(48, 0);
+        params[0] = u32(outputs * chunks);
+        params[1] = std::uint32_t(kept.size());
+        params[2] = std::uint32_t(outer.size());
+        params[3] = u32(inner.size);
+        params[4] = u32(inner.stride);
+        params[5] = u32(chunkLen);
+        params[6] = u32(chunks);
+        params[7] = u32(count);
+        params[8] = u32(meanCount);
+        for (std::size_t i = 0; i < kept.size(); ++i) {
+            params[16 + 2 * i] = u32(kept[i].size);
+            params[17 + 2 * i] = u32(kept[i].stride);
+        }
+        for (std::size_t i = 0; i < outer.size(); ++i) {
+            params[32 + 2 * i] = u32(outer[i].size);
+            params[33 + 2 * i] = u32(outer[i].stride);
+        }
+        ctx.dispatch1D(shader, { op, pre ? 1u : 0u, post ? 1u : 0u }, params, { x, y }, outputs * chunks);
+    }
+};
+
+// Chunks for `pass`: none when one invocation per output is enough.
+std::uint64_t chunksFor(const ReducePass& pass)
+{
+    std::uint64_t maxLen = pass.maxChunk();
+    std::uint64_t chunks = (pass.count + maxLen - 1) / maxLen;
+    if (pass.outputs < kTargetInvocations && pass.count >= 2 * kChunk)
+        chunks = std::max(chunks,
+            std::min(
+                (pass.count + kChunk - 1) / kChunk, std::max<std::uint64_t>(1, kTargetInvocations / pass.outputs)));
+    return std::max<std::uint64_t>(chunks, 1);
 }
 
 // Records y = reduce(x) over the dims flagged in `reduced` (y holds the kept
@@ -46,13 +108,13 @@ void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const s
     };
     std::vector<Dim> dims;
     std::uint64_t stride = 1;
-    std::uint64_t outputs = 1, count = 1;
+    ReducePass pass;
     for (std::size_t i = shape.size(); i-- > 0;) {
         auto n = std::uint64_t(shape[i]);
         if (reduced[i])
-            count *= n;
+            pass.count *= n;
         else
-            outputs *= n;
+            pass.outputs *= n;
         if (n != 1) {
             if (!dims.empty() && dims.back().reduced == reduced[i] && dims.back().size * dims.back().stride == stride)
                 dims.back().size *= n;
@@ -61,66 +123,54 @@ void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const s
         }
         stride *= n;
     }
-    if (outputs == 0)
+    if (pass.outputs == 0)
         return;
     std::reverse(dims.begin(), dims.end());
-    std::vector<Dim> kept, red;
     for (auto& d : dims)
-        (d.reduced ? red : kept).push_back(d);
-    if (kept.size() > kMaxKeptDims || red.size() > kMaxReducedDims + 1)
+        (d.reduced ? pass.outer : pass.kept).push_back({ d.size, d.stride });
+    if (pass.kept.size() > kMaxKeptDims || pass.outer.size() > kMaxReducedDims + 1)
         ctx.fail("too many separate reduced and kept dims");
-    Dim inner = red.empty() ? Dim { 1, 0, true } : red.back();
-    if (!red.empty())
-        red.pop_back();
-
-    std::uint64_t chunks = 1;
-    if (outputs < kTargetInvocations && count >= 2 * kChunk)
-        chunks = std::min((count + kChunk - 1) / kChunk, std::max<std::uint64_t>(1, kTargetInvocations / outputs));
-    std::uint64_t chunkLen = std::max<std::uint64_t>(1, (count + chunks - 1) / chunks);
-    if (chunks > 1)
-        chunks = (count + chunkLen - 1) / chunkLen;
-
-    std::vector<std::uint32_t> params(48, 0);
-    params[0] = u32(outputs * chunks);
-    params[1] = std::uint32_t(kept.size());
-    params[2] = std::uint32_t(red.size());
-    params[3] = u32(inner.size);
-    params[4] = u32(inner.stride);
-    params[5] = u32(chunkLen);
-    params[6] = u32(chunks);
-    params[7] = u32(count);
-    params[8] = u32(count);
-    for (std::size_t i = 0; i < kept.size(); ++i) {
-        params[16 + 2 * i] = u32(kept[i].size);
-        params[17 + 2 * i] = u32(kept[i].stride);
+    if (!pass.outer.empty()) {
+        pass.inner = pass.outer.back();
+        pass.outer.pop_back();
     }
-    for (std::size_t i = 0; i < red.size(); ++i) {
-        params[32 + 2 * i] = u32(red[i].size);
-        params[33 + 2 * i] = u32(red[i].stride);
-    }
+
     std::string shader = KernelContext::shader("reduce", rep);
-    auto opCode = std::uint32_t(op);
+    auto code = std::uint32_t(op);
+    std::uint64_t total = pass.count;
+    std::uint64_t chunks = chunksFor(pass);
     if (chunks == 1) {
-        ctx.dispatch1D(shader, { opCode, 1, 1 }, params, { x, y }, outputs);
+        pass.record(ctx, shader, code, true, true, std::max<std::uint64_t>(pass.count, 1), 1, total, x, y);
         return;
     }
-    BufferRef partial = ctx.scratch(outputs * chunks * repBytes(rep));
-    ctx.dispatch1D(shader, { opCode, 1, 0 }, params, { x, partial }, outputs * chunks);
-    // Second pass: the [outputs, chunks] partials along their last dim.
-    std::vector<std::uint32_t> second(48, 0);
-    second[0] = u32(outputs);
-    second[1] = 1;
-    second[2] = 0;
-    second[3] = u32(chunks);
-    second[4] = 1;
-    second[5] = u32(chunks);
-    second[6] = 1;
-    second[7] = u32(chunks);
-    second[8] = u32(count);
-    second[16] = u32(outputs);
-    second[17] = u32(chunks);
-    // Log-sum-exp partials are log-sum-exps, so the second pass is the same op.
-    ctx.dispatch1D(shader, { opCode, op == ReduceOp::LogSumExp ? 1u : 0u, 1 }, second, { partial, y }, outputs);
+    // Partials of a log-sum-exp are log-sum-exps, so every pass maps them
+    // the same way; the others apply the element map first and the final
+    // map last.
+    bool lse = op == ReduceOp::LogSumExp;
+    std::uint64_t len = (pass.count + chunks - 1) / chunks;
+    chunks = (pass.count + len - 1) / len;
+    BufferRef partial = ctx.scratch(pass.outputs * chunks * repBytes(rep));
+    pass.record(ctx, shader, code, true, lse, len, chunks, total, x, partial);
+    // Then the [outputs, chunks] partials along their last dim, in as many
+    // passes as the loop budget needs.
+    while (true) {
+        ReducePass next;
+        next.outputs = pass.outputs;
+        next.count = chunks;
+        next.kept = { { pass.outputs, chunks } };
+        next.inner = { chunks, 1 };
+        std::uint64_t more = chunksFor(next);
+        if (more == 1) {
+            next.record(ctx, shader, code, lse, true, chunks, 1, total, partial, y);
+            return;
+        }
+        std::uint64_t nextLen = (chunks + more - 1) / more;
+        more = (chunks + nextLen - 1) / nextLen;
+        BufferRef nextPartial = ctx.scratch(pass.outputs * more * repBytes(rep));
+        next.record(ctx, shader, code, lse, lse, nextLen, more, total, partial, nextPartial);
+        partial = nextPartial;
+        chunks = more;
+    }
 }
 
 // The axes of a Reduce* node: an input from opset 13 (ReduceSum) or 18
@@ -185,33 +235,6 @@ AxisView axisView(const std::vector<std::int64_t>& shape, std::size_t axis)
     return v;
 }
 
-void runArg(KernelContext& ctx, bool min)
-{
-    const auto& shape = ctx.shape(0);
-    std::size_t rank = shape.size();
-    if (rank == 0)
-        ctx.fail("the input must have at least one dimension");
-    auto axis = std::size_t(normalizeAxis(ctx.attrInt("axis", 0), rank));
-    bool keepDims = ctx.attrInt("keepdims", 1) != 0;
-    bool last = ctx.attrInt("select_last_index", 0) != 0;
-    std::vector<std::int64_t> outShape;
-    for (std::size_t i = 0; i < rank; ++i) {
-        if (i != axis)
-            outShape.push_back(shape[i]);
-        else if (keepDims)
-            outShape.push_back(1);
-    }
-    ctx.output(0, DataType::Int64, outShape);
-    AxisView v = axisView(shape, axis);
-    if (v.outer * v.inner == 0)
-        return;
-    if (v.r == 0)
-        ctx.fail("cannot take the arg" + std::string(min ? "min" : "max") + " of an empty axis");
-    std::uint32_t params[] = { u32(v.outer * v.inner), u32(v.r), u32(v.inner) };
-    ctx.dispatch1D(KernelContext::shader("reduce_arg", repOf(ctx.type(0))), { min ? 1u : 0u, last ? 1u : 0u },
-        params, { ctx.buffer(0), ctx.outBuffer(0) }, v.outer * v.inner);
-}
-
 std::string checkReduction(const Node& node)
 {
     const Attribute* a = node.attribute("reduction");
@@ -222,8 +245,8 @@ std::string checkReduction(const Node& node)
 
 // NegativeLogLikelihoodLoss of `logProb` ([N, C, d...] on the device) with
 // the node's target (input `targetInput`) and optional weights into output 0.
-void recordNll(KernelContext& ctx, BufferRef logProb, const std::vector<std::int64_t>& shape, int targetInput,
-    int weightInput)
+void recordNll(
+    KernelContext& ctx, BufferRef logProb, const std::vector<std::int64_t>& shape, int targetInput, int weightInput)
 {
     if (shape.size() < 2)
         ctx.fail("the input must be at least [N, C]");
@@ -294,10 +317,7 @@ void runSoftmaxCrossEntropy(KernelContext& ctx)
     } else {
         logProb = ctx.scratch(std::max<std::uint64_t>(shapeCount(shape), 1) * 4);
     }
-    if (v.outer * v.inner != 0 && v.r != 0) {
-        std::uint32_t params[] = { u32(v.outer * v.inner), u32(v.r), u32(v.inner) };
-        ctx.dispatch1D("softmax", { 1 }, params, { ctx.buffer(0), logProb }, v.outer * v.inner);
-    }
+    recordSoftmax(ctx, 1, ctx.buffer(0), v.outer, v.r, v.inner, logProb);
     recordNll(ctx, logProb, shape, 1, 2);
 }
 
@@ -317,8 +337,6 @@ void registerReduceKernels(KernelRegistry& registry)
         bool from13 = op == ReduceOp::Sum;
         registry.add(name, [op, from13](KernelContext& ctx) { runReduce(ctx, op, from13); });
     }
-    registry.add("ArgMax", [](KernelContext& ctx) { runArg(ctx, false); });
-    registry.add("ArgMin", [](KernelContext& ctx) { runArg(ctx, true); });
     registry.add("NegativeLogLikelihoodLoss", runNll, checkReduction);
     registry.add("SoftmaxCrossEntropyLoss", runSoftmaxCrossEntropy, checkReduction);
     registerSoftmaxKernels(registry);

@@ -1,7 +1,9 @@
-// Signal processing and generator ops: DFT and STFT (on the device: a
-// radix-2 FFT for power-of-two lengths, else a direct DFT), the cosine-sum windows and MelWeightMatrix (generators
-// computed on the host: they take no tensor data, only a few scalars), TfIdfVectorizer (n-gram counting on the device),
-// and the random ops (a counter-based generator on the device).
+// Signal processing and generator ops. DFT and STFT run on the device: a
+// mixed-radix FFT when the length factors well, else a direct DFT. The
+// cosine-sum windows and MelWeightMatrix are generators computed on the
+// host (they take no tensor data, only a few scalars). TfIdfVectorizer
+// counts n-grams on the device, and the random ops draw from a
+// counter-based generator on the device.
 #include "ir/attribute.h"
 #include "ir/node.h"
 #include "runtime/kernel.h"
@@ -102,30 +104,65 @@ struct DftLayout {
     float scale = 1;
 };
 
-// Signals of a power-of-two length from this size on go through the FFT
-// (log2 L dispatches), shorter or other lengths through the direct DFT,
-// whose one dispatch wins while L is small.
-constexpr std::int64_t kFftMinLength = 32;
+// Radices of a mixed-radix FFT of length L: 8s, then 4s first (fewest
+// stages, and butterflies with few multiplies); empty when L has a prime
+// factor above 13 (MAX_R in dft_radix.comp), which the direct DFT handles.
+std::vector<std::uint64_t> radices(std::uint64_t length)
+{
+    std::vector<std::uint64_t> r;
+    while (length % 8 == 0) {
+        r.push_back(8);
+        length /= 8;
+    }
+    while (length % 4 == 0) {
+        r.push_back(4);
+        length /= 4;
+    }
+    for (std::uint64_t f : { 2, 3, 5, 7, 11, 13 })
+        while (length % f == 0) {
+            r.push_back(f);
+            length /= f;
+        }
+    if (length != 1)
+        r.clear();
+    return r;
+}
+
+// The FFT spends about R multiply-adds per output in each stage (one
+// dispatch each), the direct DFT L per kept bin in one dispatch. The FFT is
+// taken when it does clearly less work.
+bool preferFft(std::uint64_t bins, const std::vector<std::uint64_t>& r)
+{
+    std::uint64_t perOutput = 0;
+    for (auto f : r)
+        perOutput += f;
+    return !r.empty() && 2 * perOutput < bins;
+}
 
 void recordFft(KernelContext& ctx, const DftLayout& d, BufferRef x, const BufferRef* window, BufferRef tw, BufferRef y,
-    std::uint64_t count)
+    const std::vector<std::uint64_t>& factors)
 {
     auto length = std::uint64_t(d.length);
-    std::uint64_t signals = d.o1 * d.o2 * d.inner;
-    std::uint64_t total = signals * length;
-    BufferRef a = ctx.scratch(total * 8);
-    BufferRef b = ctx.scratch(total * 8);
-    std::vector<std::uint32_t> pack = { u32(ctx, total), u32(ctx, length), u32(ctx, d.inner), u32(ctx, d.o2),
-        u32(ctx, d.s1), u32(ctx, d.s2), u32(ctx, d.si), u32(ctx, d.sn), u32(ctx, d.used) };
-    ctx.dispatch1D("dft_pack", { d.components, window ? 1u : 0u }, pack, { x, window ? *window : tw, a }, total);
-    for (std::uint64_t ns = 1; ns < length; ns *= 2) {
-        std::uint32_t stage[] = { u32(ctx, total / 2), u32(ctx, length), u32(ctx, ns), u32(ctx, length / (2 * ns)) };
-        ctx.dispatch1D("dft_fft", {}, stage, { a, tw, b }, total / 2);
-        std::swap(a, b);
+    std::uint64_t total = d.o1 * d.o2 * d.inner * length;
+    BufferRef a = tw, b = tw;
+    if (factors.size() > 1) {
+        a = ctx.scratch(total * 8);
+        b = ctx.scratch(total * 8);
     }
-    std::uint32_t unpack[]
-        = { u32(ctx, count), u32(ctx, length), u32(ctx, d.bins), u32(ctx, d.inner), floatBits(d.scale) };
-    ctx.dispatch1D("dft_unpack", {}, unpack, { a, y }, count);
+    std::uint64_t ns = 1;
+    for (std::size_t f = 0; f < factors.size(); ++f) {
+        std::uint64_t r = factors[f];
+        bool first = f == 0, last = f + 1 == factors.size();
+        std::vector<std::uint32_t> params = { u32(ctx, total / r), u32(ctx, length), u32(ctx, ns),
+            u32(ctx, length / (ns * r)), u32(ctx, length / r), u32(ctx, d.inner), u32(ctx, d.o2), u32(ctx, d.s1),
+            u32(ctx, d.s2), u32(ctx, d.si), u32(ctx, d.sn), u32(ctx, d.used), u32(ctx, d.bins), floatBits(d.scale) };
+        // Bindings a stage does not use get any valid buffer.
+        ctx.dispatch1D("dft_radix",
+            { std::uint32_t(r), first ? 1u : 0u, last ? 1u : 0u, d.components, window ? 1u : 0u }, params,
+            { x, window ? *window : tw, a, tw, last ? tw : b, last ? y : tw }, total / r);
+        std::swap(a, b);
+        ns *= r;
+    }
 }
 
 void recordDft(KernelContext& ctx, const DftLayout& d, bool inverse, BufferRef x, const BufferRef* window, BufferRef y)
@@ -135,8 +172,9 @@ void recordDft(KernelContext& ctx, const DftLayout& d, bool inverse, BufferRef x
         return;
     RtValue table;
     BufferRef tw = upload(ctx, table, twiddles(d.length, inverse));
-    if (d.length >= kFftMinLength && std::has_single_bit(std::uint64_t(d.length))) {
-        recordFft(ctx, d, x, window, tw, y, count);
+    auto factors = radices(std::uint64_t(d.length));
+    if (preferFft(d.bins, factors)) {
+        recordFft(ctx, d, x, window, tw, y, factors);
         return;
     }
     std::vector<std::uint32_t> params
@@ -343,6 +381,11 @@ std::uint32_t tfidfMode(const std::string& mode)
     return 3;
 }
 
+std::string duplicateNgram(std::size_t length)
+{
+    return "the pool lists a " + std::to_string(length) + "-gram twice";
+}
+
 struct Ngram {
     std::size_t offset; // in pool_int64s
     std::size_t length;
@@ -350,8 +393,10 @@ struct Ngram {
 };
 
 // The pool's n-grams with a length in [min_gram_length, max_gram_length];
-// empty string when the attributes are consistent, else why not.
-std::string tfidfNgrams(const Node& node, std::vector<Ngram>& ngrams, std::int64_t& columns)
+// empty string when the attributes are consistent, else why not. Repeated
+// n-grams are looked for only when `duplicates` (a run finds them while
+// hashing).
+std::string tfidfNgrams(const Node& node, std::vector<Ngram>& ngrams, std::int64_t& columns, bool duplicates)
 {
     auto ints = [&](const char* name) {
         const Attribute* a = node.attribute(name);
@@ -401,10 +446,12 @@ std::string tfidfNgrams(const Node& node, std::vector<Ngram>& ngrams, std::int64
                 return "ngram_indexes has fewer entries than the pool has n-grams";
             if (std::int64_t(length) < minGram || std::int64_t(length) > maxGram)
                 continue;
-            std::vector<std::int64_t> key(
-                pool.begin() + std::ptrdiff_t(off), pool.begin() + std::ptrdiff_t(off + length));
-            if (!seen.emplace(std::move(key), true).second)
-                return "the pool lists a " + std::to_string(length) + "-gram twice";
+            if (duplicates) {
+                std::vector<std::int64_t> key(
+                    pool.begin() + std::ptrdiff_t(off), pool.begin() + std::ptrdiff_t(off + length));
+                if (!seen.emplace(std::move(key), true).second)
+                    return duplicateNgram(length);
+            }
             ngrams.push_back({ off, length, indexes[id] });
         }
     }
@@ -415,14 +462,42 @@ std::string checkTfIdf(const Node& node)
 {
     std::vector<Ngram> ngrams;
     std::int64_t columns = 0;
-    return tfidfNgrams(node, ngrams, columns);
+    return tfidfNgrams(node, ngrams, columns, true);
 }
 
+// The n-gram hash of tfidf_count.comp, bit for bit.
+std::uint32_t rotl(std::uint32_t v, int r)
+{
+    return (v << r) | (v >> (32 - r));
+}
+
+std::uint32_t mixWord(std::uint32_t h, std::uint32_t v)
+{
+    v = rotl(v * 0xcc9e2d51u, 15) * 0x1b873593u;
+    return rotl(h ^ v, 13) * 5u + 0xe6546b64u;
+}
+
+std::uint32_t ngramHash(const std::int64_t* tokens, std::size_t n)
+{
+    std::uint32_t h = 0x2545f491u;
+    for (std::size_t j = 0; j < n; ++j)
+        h = mixWord(mixWord(h, std::uint32_t(tokens[j])), std::uint32_t(tokens[j] >> 32));
+    h ^= std::uint32_t(n);
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+// Counting looks n-grams up in a hash table (per row, start and skip: the
+// work ORT's trie does), so a large vocabulary costs nothing per token.
 void runTfIdf(KernelContext& ctx)
 {
     std::vector<Ngram> ngrams;
     std::int64_t columns = 0;
-    if (std::string why = tfidfNgrams(ctx.node(), ngrams, columns); !why.empty())
+    if (std::string why = tfidfNgrams(ctx.node(), ngrams, columns, false); !why.empty())
         ctx.fail(why);
     Rep rep = repOf(ctx.type(0));
     if (rep == Rep::F32)
@@ -439,39 +514,51 @@ void runTfIdf(KernelContext& ctx)
     if (count == 0)
         return;
 
-    // Each column's n-grams (a CSR list) for the shader.
-    std::stable_sort(ngrams.begin(), ngrams.end(), [](const Ngram& a, const Ngram& b) { return a.column < b.column; });
-    std::vector<std::int64_t> table(std::size_t(columns) + 1 + 2 * ngrams.size());
-    std::size_t e = 0;
-    for (std::int64_t d = 0; d <= columns; ++d) {
-        while (e < ngrams.size() && ngrams[e].column < d)
-            ++e;
-        table[std::size_t(d)] = std::int64_t(e);
-    }
-    for (std::size_t k = 0; k < ngrams.size(); ++k) {
-        table[std::size_t(columns) + 1 + 2 * k] = std::int64_t(ngrams[k].offset);
-        table[std::size_t(columns) + 2 + 2 * k] = std::int64_t(ngrams[k].length);
-    }
     auto pool = ctx.attrInts("pool_int64s");
+    std::uint64_t slots = 16;
+    while (slots < 2 * ngrams.size())
+        slots *= 2;
+    std::vector<std::int64_t> table(4 * slots, 0);
+    for (const Ngram& g : ngrams) {
+        const std::int64_t* tokens = pool.data() + g.offset;
+        std::uint64_t slot = ngramHash(tokens, g.length) & (slots - 1);
+        for (; table[4 * slot] != 0; slot = (slot + 1) & (slots - 1))
+            if (std::size_t(table[4 * slot + 1]) == g.length
+                && std::equal(tokens, tokens + g.length, pool.data() + table[4 * slot] - 1))
+                ctx.fail(duplicateNgram(g.length));
+        table[4 * slot] = std::int64_t(g.offset) + 1;
+        table[4 * slot + 1] = std::int64_t(g.length);
+        table[4 * slot + 2] = g.column;
+    }
     if (pool.empty())
-        pool.push_back(0); // a buffer to bind; no entry reads it
+        pool.push_back(0); // a buffer to bind; no slot reads it
     auto weights = ctx.attrFloats("weights");
     bool weighted = !weights.empty();
     std::vector<double> w(weights.begin(), weights.end());
     if (w.empty())
         w.push_back(0);
 
+    BufferRef counts = ctx.scratch(count * 4);
+    ctx.recorder().fill(*counts.buffer, 0, counts.offset, count * 4);
+    std::uint64_t distances = std::uint64_t(ctx.attrInt("max_skip_count", 0)) + 1;
+    std::uint64_t starts = std::uint64_t(rows) * distances * std::uint64_t(tokens);
     RtValue poolValue, tableValue, weightValue;
-    BufferRef poolBuffer
-        = upload(ctx, poolValue, HostTensor::fromInts(DataType::Int64, { std::int64_t(pool.size()) }, pool));
-    BufferRef tableBuffer
-        = upload(ctx, tableValue, HostTensor::fromInts(DataType::UInt32, { std::int64_t(table.size()) }, table));
+    if (starts && !ngrams.empty()) {
+        BufferRef poolBuffer
+            = upload(ctx, poolValue, HostTensor::fromInts(DataType::Int64, { std::int64_t(pool.size()) }, pool));
+        BufferRef tableBuffer
+            = upload(ctx, tableValue, HostTensor::fromInts(DataType::UInt32, { std::int64_t(table.size()) }, table));
+        std::uint32_t params[] = { u32(ctx, starts), u32(ctx, std::uint64_t(tokens)), u32(ctx, distances),
+            std::uint32_t(ctx.attrInt("min_gram_length", 1)), std::uint32_t(ctx.attrInt("max_gram_length", 1)),
+            u32(ctx, slots - 1), u32(ctx, std::uint64_t(columns)) };
+        ctx.dispatch1D(KernelContext::shader("tfidf_count", rep), {}, params,
+            { ctx.buffer(0), poolBuffer, tableBuffer, counts }, starts);
+    }
     BufferRef weightBuffer
         = upload(ctx, weightValue, HostTensor::fromDoubles(DataType::Float, { std::int64_t(w.size()) }, w));
-    std::uint32_t params[] = { u32(ctx, count), u32(ctx, std::uint64_t(columns)), u32(ctx, std::uint64_t(tokens)),
-        u32(ctx, std::uint64_t(ctx.attrInt("max_skip_count", 0)) + 1), weighted ? 1u : 0u };
-    ctx.dispatch1D(KernelContext::shader("tfidf", rep), { tfidfMode(ctx.attrString("mode")) }, params,
-        { ctx.buffer(0), poolBuffer, tableBuffer, weightBuffer, ctx.outBuffer(0) }, count);
+    std::uint32_t params[] = { u32(ctx, count), u32(ctx, std::uint64_t(columns)), weighted ? 1u : 0u };
+    ctx.dispatch1D(
+        "tfidf", { tfidfMode(ctx.attrString("mode")) }, params, { counts, weightBuffer, ctx.outBuffer(0) }, count);
 }
 
 // ---- random
