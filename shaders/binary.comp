@@ -4,7 +4,7 @@
 // 1: b is one element, 2: a is one element, 3: general (strides).
 #include "common.glsl"
 #include "broadcast.glsl"
-layout(local_size_x = 64) in;
+layout(local_size_x = 512) in;
 layout(constant_id = 0) const uint OP = 0;
 layout(constant_id = 1) const uint MODE = 3;
 layout(constant_id = 2) const uint UNSIGNED = 0;

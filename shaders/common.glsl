@@ -1,14 +1,17 @@
 // Shared by every Nodus compute shader.
 //
 // Binding 0 is the kernel's parameter block: uint words written by the
-// kernel (shapes, strides, attributes; floats as their bits). Tensors are
-// bindings 1.. in the order the kernel passes them.
+// kernel (shapes, strides, attributes; floats as their bits), at most
+// 1024. It is a uniform buffer (std140: one word per 16 bytes, the recorder
+// spaces them so), because a CPU device (lavapipe) reads uniforms once per
+// workgroup but storage buffers once per invocation. Tensors are bindings
+// 1.. in the order the kernel passes them.
 //
 // Variant macros (see shaders/CMakeLists.txt): DT_F32, DT_I32, DT_I64 define
 // T (the element type of the variant) and the helpers below.
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : enable
 
-layout(std430, set = 0, binding = 0) readonly buffer Params { uint p[]; };
+layout(std140, set = 0, binding = 0) uniform Params { uint p[1024]; };
 
 #if defined(DT_F32)
 #define T float

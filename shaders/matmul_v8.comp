@@ -6,23 +6,28 @@
 // as a vocabulary). Operands are read 8 floats at a time as u64vec4s: on CPU
 // implementations (llvmpipe) each load is a loop over the SIMD lanes, so
 // the fewer, wider loads and the TM x TN tile each invocation keeps in
-// registers are what make the product fast (about twice matmul_v4 there).
+// registers are what make the product fast (about twice matmul_v4 there,
+// and SG saves a further fifth).
 //
 // Same parameter block as matmul.comp (strides in elements).
 #extension GL_KHR_shader_subgroup_basic : enable
-#extension GL_KHR_shader_subgroup_ballot : enable
 #extension GL_KHR_shader_subgroup_shuffle : enable
 #include "common.glsl"
 
-layout(local_size_x_id = 5) in;
 layout(constant_id = 0) const uint HAS_C = 0;
 // Rows of Y per invocation (1, 2, 4 or 8).
 layout(constant_id = 1) const uint TM = 8;
 layout(constant_id = 2) const uint BT = 0;
 // Columns of Y per invocation: 8 for BT = 0; 4 or 8 for BT = 1 and 2.
 layout(constant_id = 3) const uint TN = 8;
-// EXPERIMENT 1: 2-D dispatch (x: column tiles, y/z: row tiles), A rows loaded once per subgroup.
+// 1: lanes of a subgroup share their rows of A: each lane loads one row
+// and the others take it by shuffle, 1 load where TM were (needs subgroup
+// shuffle with at least TM lanes). The dispatch is then 2-D (x: column
+// tiles, y and z: row tiles), so a whole workgroup has the same rows.
 layout(constant_id = 4) const uint SG = 0;
+// Workgroup size: 64, or 16 with SG (fewer idle lanes past the last
+// column tile).
+layout(local_size_x_id = 5) in;
 
 layout(std430, binding = 1) readonly buffer A_ { u64vec4 a[]; };
 layout(std430, binding = 2) readonly buffer B_ { u64vec4 b[]; };

@@ -574,6 +574,76 @@ private slots:
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
     }
 
+    // com.microsoft FusedConv: activation(conv + bias + z), on the tiled and
+    // the general kernel.
+    void fusedConv_data()
+    {
+        QTest::addColumn<QString>("activation");
+        QTest::addColumn<std::vector<double>>("params");
+        QTest::addColumn<bool>("z");
+        QTest::addColumn<bool>("general");
+        for (bool general : { false, true }) {
+            const char* path = general ? "general" : "tiled";
+            QTest::newRow(qPrintable(QString("Relu + z %1").arg(path)))
+                << QString("Relu") << std::vector<double> {} << true << general;
+            QTest::newRow(qPrintable(QString("LeakyRelu %1").arg(path)))
+                << QString("LeakyRelu") << std::vector<double> { 0.1 } << false << general;
+            QTest::newRow(qPrintable(QString("Clip %1").arg(path)))
+                << QString("Clip") << std::vector<double> { -0.5, 0.7 } << true << general;
+            QTest::newRow(qPrintable(QString("Sigmoid %1").arg(path)))
+                << QString("Sigmoid") << std::vector<double> {} << false << general;
+            QTest::newRow(qPrintable(QString("HardSigmoid %1").arg(path)))
+                << QString("HardSigmoid") << std::vector<double> { 0.3, 0.4 } << false << general;
+            QTest::newRow(qPrintable(QString("none + z %1").arg(path)))
+                << QString("") << std::vector<double> {} << true << general;
+        }
+    }
+    void fusedConv()
+    {
+        NODUS_REQUIRE_VULKAN();
+        QFETCH(QString, activation);
+        QFETCH(std::vector<double>, params);
+        QFETCH(bool, z);
+        QFETCH(bool, general);
+        if (general)
+            qputenv("NODUS_CONV_GENERIC", "1");
+        auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
+        Dims xs { 1, 16, 9, 10 }, ws { 24, 16, 3, 3 };
+        Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
+        auto x = randomValues(countOf(xs), 111), w = randomValues(countOf(ws), 112), b = randomValues(24, 113);
+        Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
+        Dims ys;
+        auto expected = convRef(x, xs, w, ws, &b, 1, strides, dil, g, ys);
+        auto zv = randomValues(countOf(ys), 114);
+        std::string act = activation.toStdString();
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            double v = expected[i] + (z ? zv[i] : 0.0);
+            if (act == "Relu")
+                v = std::max(v, 0.0);
+            else if (act == "LeakyRelu")
+                v = v >= 0 ? v : params[0] * v;
+            else if (act == "Clip")
+                v = std::clamp(v, params[0], params[1]);
+            else if (act == "Sigmoid")
+                v = 1 / (1 + std::exp(-v));
+            else if (act == "HardSigmoid")
+                v = std::clamp(params[0] * v + params[1], 0.0, 1.0);
+            expected[i] = v;
+        }
+        OpRun r;
+        r.op = "FusedConv";
+        r.domain = "com.microsoft";
+        r.attributes
+            = { intsAttr("pads", pads), stringAttr("activation", act), floatsAttr("activation_params", params) };
+        r.inputs = { tensorOf(DataType::Float, xs, x), tensorOf(DataType::Float, ws, w),
+            tensorOf(DataType::Float, { 24 }, b) };
+        if (z)
+            r.inputs.push_back(tensorOf(DataType::Float, ys, zv));
+        auto out = runOp(r);
+        QCOMPARE(out[0]->dims, ys);
+        NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
+    }
+
     void convZeroBatch()
     {
         NODUS_REQUIRE_VULKAN();
@@ -1229,9 +1299,8 @@ private slots:
             weights->name = "in1";
             g.addInitializer(weights);
             rt::Session session(model);
-            std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds {
-                { "in0", tensorOf(DataType::Float, b.x, randomValues(countOf(b.x), 1)) }
-            };
+            std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds { { "in0",
+                tensorOf(DataType::Float, b.x, randomValues(countOf(b.x), 1)) } };
             session.run(feeds);
             std::vector<double> ms, cpu;
             for (int i = 0; i < 7; ++i) {

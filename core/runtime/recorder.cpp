@@ -13,6 +13,7 @@ constexpr std::uint32_t kSegmentDispatches = 256;
 constexpr std::uint32_t kSetsPerPool = 512;
 constexpr std::uint32_t kQueries = 2 * kSegmentDispatches + 8;
 constexpr VkDeviceSize kParamChunk = 256 * 1024;
+constexpr std::size_t kMaxParams = 1024;
 } // namespace
 
 struct Recorder::Segment {
@@ -206,15 +207,13 @@ void Recorder::barrier()
 
 BufferRef Recorder::paramBlock(std::span<const std::uint32_t> params)
 {
+    // A std140 uint array: one word per 16 bytes (shaders/common.glsl).
+    if (params.size() > kMaxParams)
+        throw RuntimeError("internal error: a kernel passed " + std::to_string(params.size()) + " parameters (at most "
+            + std::to_string(kMaxParams) + ")");
     Segment& s = current();
-    VkDeviceSize align = std::max<VkDeviceSize>(device_.limits().minStorageBufferOffsetAlignment, 16);
-    VkDeviceSize bytes = std::max<VkDeviceSize>(params.size_bytes(), 16);
-    if (bytes > kParamChunk) {
-        auto b = pool_.host(bytes);
-        std::memcpy(b->mapped, params.data(), params.size_bytes());
-        s.staging.push_back(b);
-        return { b.get(), 0, bytes };
-    }
+    VkDeviceSize align = std::max<VkDeviceSize>(device_.limits().minUniformBufferOffsetAlignment, 16);
+    VkDeviceSize bytes = std::max<VkDeviceSize>(params.size(), 1) * 16;
     if (s.paramChunks.empty()) {
         s.paramChunks.push_back(pool_.host(kParamChunk));
         s.chunkIndex = 0;
@@ -227,7 +226,9 @@ BufferRef Recorder::paramBlock(std::span<const std::uint32_t> params)
         offset = 0;
     }
     Buffer& chunk = *s.paramChunks[s.chunkIndex];
-    std::memcpy(static_cast<std::byte*>(chunk.mapped) + offset, params.data(), params.size_bytes());
+    auto* words = reinterpret_cast<std::uint32_t*>(static_cast<std::byte*>(chunk.mapped) + offset);
+    for (std::size_t i = 0; i < params.size(); ++i)
+        words[i * 4] = params[i];
     s.chunkUsed = offset + bytes;
     return { &chunk, offset, bytes };
 }
@@ -236,11 +237,12 @@ VkDescriptorSet Recorder::descriptorSet(VkDescriptorSetLayout layout)
 {
     Segment& s = current();
     auto newPool = [&] {
-        VkDescriptorPoolSize size { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 12 };
+        VkDescriptorPoolSize sizes[] = { { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 12 },
+            { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, kSetsPerPool } };
         VkDescriptorPoolCreateInfo pi { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO };
         pi.maxSets = kSetsPerPool;
-        pi.poolSizeCount = 1;
-        pi.pPoolSizes = &size;
+        pi.poolSizeCount = 2;
+        pi.pPoolSizes = sizes;
         VkDescriptorPool pool;
         vkCheck(vkCreateDescriptorPool(device_.device(), &pi, nullptr, &pool), "vkCreateDescriptorPool");
         s.pools.push_back(pool);
@@ -290,7 +292,7 @@ void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> 
         writes[i].dstSet = set;
         writes[i].dstBinding = i;
         writes[i].descriptorCount = 1;
-        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].descriptorType = i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         writes[i].pBufferInfo = &infos[i];
     }
     vkUpdateDescriptorSets(device_.device(), std::uint32_t(writes.size()), writes.data(), 0, nullptr);

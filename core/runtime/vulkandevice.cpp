@@ -340,7 +340,8 @@ const VulkanDevice::Pipeline& VulkanDevice::pipeline(
     if (!layout.first) {
         std::vector<VkDescriptorSetLayoutBinding> b(bindings);
         for (std::uint32_t i = 0; i < bindings; ++i)
-            b[i] = { i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr };
+            b[i] = { i, i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                VK_SHADER_STAGE_COMPUTE_BIT, nullptr };
         VkDescriptorSetLayoutCreateInfo lci { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO };
         lci.bindingCount = bindings;
         lci.pBindings = b.data();

@@ -31,7 +31,8 @@ std::vector<DeviceInfo> listDevices();
 
 // One logical device with its queue, command pool, pipeline cache and the
 // pipelines built so far. Pipelines are keyed by shader and specialization
-// constants; binding 0 of every kernel is its parameter block, bindings 1..n
+// constants; binding 0 of every kernel is its parameter block (a uniform
+// buffer), bindings 1..n
 // the tensors.
 class VulkanDevice {
 public:

@@ -283,6 +283,7 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
     std::int64_t Cg = C / group, OCg = OC / group;
     std::int64_t KH = w.kernel[1], KW = w.kernel[2], SH = w.stride[1], SW = w.stride[2];
+    // NODUS_CONV_GENERIC forces the general kernel (tests cover both).
     if (w.rank > 2 || w.in[0] != 1 || Cg * KH < 8 || std::getenv("NODUS_CONV_GENERIC"))
         return false;
     std::int64_t DH = w.dilation[1], DW = w.dilation[2], OH = w.out[1], OW = w.out[2];

@@ -112,7 +112,7 @@ void recordBinary(KernelContext& ctx, std::string_view family, std::uint32_t cod
         mode = 2;
     auto params = broadcastParams(n, shape, { &sa, &sb });
     ctx.dispatch1D(KernelContext::shader(family, repOf(type)), { code, mode, std::uint32_t(isUnsigned(type)) },
-        params, { a, b, out }, n);
+        params, { a, b, out }, n, family == "binary" ? 512 : 64);
 }
 
 const std::map<std::string, std::uint32_t, std::less<>> kBinary = {

@@ -11,11 +11,11 @@
 #include "ir/value.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +33,29 @@ std::uint32_t u32(KernelContext& ctx, std::uint64_t v)
     if (v > std::numeric_limits<std::uint32_t>::max())
         ctx.fail("tensor of " + std::to_string(v) + " elements is too large for the device kernels");
     return std::uint32_t(v);
+}
+
+// Whether matmul_v8 can share A rows across a subgroup: shuffles in compute
+// shaders and at least 8 lanes (its largest row tile).
+bool subgroupShuffle8(KernelContext& ctx)
+{
+    static std::mutex mutex;
+    static std::map<VkPhysicalDevice, bool> known;
+    VkPhysicalDevice device = ctx.executor().device().physicalDevice();
+    std::lock_guard lock(mutex);
+    auto it = known.find(device);
+    if (it != known.end())
+        return it->second;
+    VkPhysicalDeviceSubgroupProperties subgroup {};
+    subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+    VkPhysicalDeviceProperties2 props {};
+    props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    props.pNext = &subgroup;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    bool ok = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
+        && (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) && subgroup.subgroupSize >= 8;
+    known[device] = ok;
+    return ok;
 }
 
 // One product Y[batch][M][N] = alpha * A x B (+ beta * C), operands given by
@@ -87,7 +110,8 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     // The vector shaders read A along k and B along n (rows) or along k
     // (cols: B transposed) in 4 or 8 element units.
     auto layoutFits = [&](std::uint64_t q, bool& rows, bool& cols) {
-        bool aFits = s.sAk == 1 && s.K % q == 0 && s.sAm % q == 0 && allMultiples(as, q);
+        bool aFits = s.sAk == 1 && s.K % q == 0 && s.sAm % q == 0 && allMultiples(as, q) && a.offset % (4 * q) == 0
+            && b.offset % (4 * q) == 0;
         rows = aFits && s.sBn == 1 && s.N % q == 0 && s.sBk % q == 0 && allMultiples(bs, q);
         cols = aFits && s.sBk == 1 && s.sBn % q == 0 && allMultiples(bs, q);
         return rows || cols;
@@ -99,7 +123,7 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
         path = Vec8;
     else if (rep != Rep::I64 && layoutFits(4, rows, cols))
         path = Vec4;
-    else if (wide && s.sAk == 1 && s.K % 8 == 0 && s.sAm % 8 == 0 && allMultiples(as, 8))
+    else if (wide && s.sAk == 1 && s.K % 8 == 0 && s.sAm % 8 == 0 && allMultiples(as, 8) && a.offset % 32 == 0)
         path = Vec8A; // only A fits: B element by element (odd N)
 
     // A B read element by element is the slow part; for enough rows of A,
@@ -157,11 +181,11 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     }
     std::uint32_t hasC = s.hasC ? 1 : 0;
     std::uint32_t bt = path == Vec8A ? 2 : rows ? 0 : 1;
-    if ((path == Vec8 || path == Vec8A) && std::getenv("MMSG")) {
-        std::uint64_t rowsTotal = tilesM * batches;
-        std::uint32_t gy = std::uint32_t(std::min<std::uint64_t>(rowsTotal, 65535));
+    if ((path == Vec8 || path == Vec8A) && subgroupShuffle8(ctx)) {
+        std::uint64_t rowTiles = tilesM * batches;
+        std::uint32_t gy = std::uint32_t(std::min<std::uint64_t>(rowTiles, 65535));
         ctx.dispatch("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 1u, 16u }, params, { a, b, c, y },
-            std::uint32_t((tilesN + 15) / 16), gy, std::uint32_t((rowsTotal + gy - 1) / gy));
+            u32(ctx, (tilesN + 15) / 16), gy, u32(ctx, (rowTiles + gy - 1) / gy));
     } else if (path == Vec8 || path == Vec8A)
         ctx.dispatch1D("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 0u, 64u }, params, { a, b, c, y },
             invocations);

@@ -117,7 +117,8 @@ void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, Buffer
     }
     // Contiguous groups of whole vec4s, with per-element or per-group scale
     // and bias, take the vector path.
-    bool vec4 = reduced.size() == 1 && reduced[0].stride[0] == 1 && elements % 4 == 0;
+    bool vec4 = reduced.size() == 1 && reduced[0].stride[0] == 1 && elements % 4 == 0 && x.offset % 16 == 0
+        && y.offset % 16 == 0 && scale.offset % 16 == 0 && bias.offset % 16 == 0;
     for (std::size_t k = 0; k < 3 && vec4; ++k) {
         std::uint64_t rs = reduced[0].stride[k];
         vec4 = rs <= 1;
@@ -180,10 +181,11 @@ void runBatchNorm(KernelContext& ctx)
         std::vector<std::uint32_t> prep { u32(ctx, c), floatBits(eps) };
         ctx.dispatch1D(
             "norm_batch_prep", {}, prep, { ctx.buffer(1), ctx.buffer(2), ctx.buffer(3), ctx.buffer(4), ab }, c);
-        std::uint64_t unit = inner % 4 == 0 ? 4 : 1;
+        BufferRef x = ctx.buffer(0);
+        std::uint64_t unit = inner % 4 == 0 && x.offset % 16 == 0 && y.offset % 16 == 0 ? 4 : 1;
         std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c),
             u32(ctx, std::max<std::uint64_t>(inner / unit, 1)) };
-        ctx.dispatch1D("norm_batch", { unit == 4 ? 1u : 0u }, params, { ctx.buffer(0), ab, y }, (count / unit + 3) / 4);
+        ctx.dispatch1D("norm_batch", { unit == 4 ? 1u : 0u }, params, { x, ab, y }, (count / unit + 3) / 4);
         return;
     }
 
@@ -362,11 +364,12 @@ void runLrn(KernelContext& ctx)
     BufferRef y = ctx.outBuffer(0);
     if (count == 0)
         return;
-    std::uint64_t unit = inner % 4 == 0 ? 4 : 1;
+    BufferRef x = ctx.buffer(0);
+    std::uint64_t unit = inner % 4 == 0 && x.offset % 16 == 0 && y.offset % 16 == 0 ? 4 : 1;
     std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c), u32(ctx, inner / unit),
         std::uint32_t((size - 1) / 2), std::uint32_t(size / 2), floatBits(float(alpha / double(size))),
         floatBits(ctx.attrFloat("beta", 0.75f)), floatBits(ctx.attrFloat("bias", 1.0f)) };
-    ctx.dispatch1D("lrn", { unit == 4 ? 1u : 0u }, params, { ctx.buffer(0), y }, (count / unit + 3) / 4);
+    ctx.dispatch1D("lrn", { unit == 4 ? 1u : 0u }, params, { x, y }, (count / unit + 3) / 4);
 }
 
 } // namespace
