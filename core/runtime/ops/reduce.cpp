@@ -329,13 +329,14 @@ void registerReduceKernels(KernelRegistry& registry)
         const char* name;
         ReduceOp op;
     };
-    for (auto [name, op] : { Entry { "ReduceSum", ReduceOp::Sum }, Entry { "ReduceMean", ReduceOp::Mean },
+    for (Entry e : { Entry { "ReduceSum", ReduceOp::Sum }, Entry { "ReduceMean", ReduceOp::Mean },
              Entry { "ReduceMax", ReduceOp::Max }, Entry { "ReduceMin", ReduceOp::Min },
              Entry { "ReduceProd", ReduceOp::Prod }, Entry { "ReduceL1", ReduceOp::L1 },
              Entry { "ReduceL2", ReduceOp::L2 }, Entry { "ReduceLogSum", ReduceOp::LogSum },
              Entry { "ReduceLogSumExp", ReduceOp::LogSumExp }, Entry { "ReduceSumSquare", ReduceOp::SumSquare } }) {
+        ReduceOp op = e.op;
         bool from13 = op == ReduceOp::Sum;
-        registry.add(name, [op, from13](KernelContext& ctx) { runReduce(ctx, op, from13); });
+        registry.add(e.name, [op, from13](KernelContext& ctx) { runReduce(ctx, op, from13); });
     }
     registry.add("NegativeLogLikelihoodLoss", runNll, checkReduction);
     registry.add("SoftmaxCrossEntropyLoss", runSoftmaxCrossEntropy, checkReduction);
