@@ -111,6 +111,17 @@ inline Attribute floatsAttr(std::string name, std::vector<double> v)
 // One op in a model of its own: every given input is a graph input
 // (nullptr: the optional input is left out), outputs are the graph outputs.
 struct OpRun {
+    OpRun() = default;
+    OpRun(std::string op, std::vector<Attribute> attributes = {}, std::vector<std::shared_ptr<Tensor>> inputs = {},
+        int outputs = 1, int opset = 17, std::string domain = {})
+        : op(std::move(op))
+        , attributes(std::move(attributes))
+        , inputs(std::move(inputs))
+        , outputs(outputs)
+        , opset(opset)
+        , domain(std::move(domain))
+    {
+    }
     std::string op;
     std::vector<Attribute> attributes;
     std::vector<std::shared_ptr<Tensor>> inputs;
@@ -145,7 +156,25 @@ inline std::shared_ptr<Model> opModel(const OpRun& run)
     return model;
 }
 
-// Runs the op on the default Vulkan device; outputs in order.
+inline std::size_t countOf(const std::vector<std::int64_t>& shape)
+{
+    std::size_t n = 1;
+    for (auto d : shape)
+        n *= std::size_t(d);
+    return n;
+}
+
+// A shape of `rank` dims, each in [minDim, maxDim].
+inline std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int maxDim, int minDim = 1)
+{
+    std::vector<std::int64_t> s(static_cast<std::size_t>(rank));
+    for (auto& d : s)
+        d = std::uniform_int_distribution<int>(minDim, maxDim)(rng);
+    return s;
+}
+
+// Runs the op on the default Vulkan device (every op with a kernel on the
+// device, none evaluated on the host); outputs in order.
 inline std::vector<std::shared_ptr<Tensor>> runOp(const OpRun& run)
 {
     auto model = opModel(run);

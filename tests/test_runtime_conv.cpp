@@ -22,14 +22,6 @@ namespace {
 using Dims = std::vector<std::int64_t>;
 using Ints = std::vector<std::int64_t>;
 
-std::size_t countOf(const Dims& s)
-{
-    std::size_t n = 1;
-    for (auto d : s)
-        n *= std::size_t(d);
-    return n;
-}
-
 // Row-major strides.
 Dims stridesOf(const Dims& s)
 {

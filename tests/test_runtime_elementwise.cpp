@@ -10,7 +10,7 @@ using namespace nodus::test;
 
 namespace {
 
-std::vector<std::int64_t> randomShape(std::mt19937& rng, int maxRank = 4, int maxDim = 9)
+std::vector<std::int64_t> anyShape(std::mt19937& rng, int maxRank = 4, int maxDim = 9)
 {
     std::uniform_int_distribution<int> rank(0, maxRank), dim(1, maxDim);
     std::vector<std::int64_t> s(rank(rng));
@@ -28,14 +28,6 @@ std::vector<std::int64_t> broadcastable(std::mt19937& rng, std::vector<std::int6
             d = 1;
     std::size_t drop = s.empty() ? 0 : std::size_t(std::uniform_int_distribution<int>(0, int(s.size()))(rng));
     return std::vector<std::int64_t>(s.begin() + std::ptrdiff_t(drop), s.end());
-}
-
-std::uint64_t count(const std::vector<std::int64_t>& s)
-{
-    std::uint64_t n = 1;
-    for (auto d : s)
-        n *= std::uint64_t(d);
-    return n;
 }
 
 // Reference broadcast: the element of `in` (shape `ins`) read by output index i.
@@ -96,9 +88,9 @@ private slots:
         };
         std::mt19937 rng(qHash(op));
         for (int round = 0; round < 4; ++round) {
-            auto shape = randomShape(rng);
+            auto shape = anyShape(rng);
             bool positive = op == "Log" || op == "Sqrt";
-            auto x = randomValues(count(shape), rng(), positive ? 0.01 : -4, 4);
+            auto x = randomValues(countOf(shape), rng(), positive ? 0.01 : -4, 4);
             if (op == "Round")
                 for (auto& v : x)
                     v = std::round(v * 2) / 2; // exercise halves: round to even
@@ -127,11 +119,11 @@ private slots:
         bool fl = type == DataType::Float;
         std::mt19937 rng(qHash(op) + typeCode);
         for (int round = 0; round < 6; ++round) {
-            auto shape = randomShape(rng);
+            auto shape = anyShape(rng);
             auto sa = round % 2 ? broadcastable(rng, shape) : shape;
             auto sb = broadcastable(rng, shape);
-            auto a = randomValues(count(sa), rng(), fl ? -3 : -20, fl ? 3 : 20);
-            auto b = randomValues(count(sb), rng(), fl ? 0.5 : 1, fl ? 3 : 9);
+            auto a = randomValues(countOf(sa), rng(), fl ? -3 : -20, fl ? 3 : 20);
+            auto b = randomValues(countOf(sb), rng(), fl ? 0.5 : 1, fl ? 3 : 9);
             if (!fl) {
                 for (auto& v : a) v = std::trunc(v);
                 for (auto& v : b) v = std::trunc(v) * (op == "Pow" ? 0.4 : 1), v = std::trunc(v);
@@ -146,7 +138,7 @@ private slots:
             }
             auto res = runOp({ op.toStdString(), {}, { tensorOf(type, sa, a), tensorOf(type, sb, b) } });
             QCOMPARE(res[0]->dims, out);
-            std::vector<double> want(count(out));
+            std::vector<double> want(countOf(out));
             for (std::size_t i = 0; i < want.size(); ++i) {
                 double x = a[sourceIndex(i, out, sa)], y = b[sourceIndex(i, out, sb)];
                 double r = 0;
@@ -168,17 +160,17 @@ private slots:
     {
         std::mt19937 rng(5);
         for (int round = 0; round < 6; ++round) {
-            auto shape = randomShape(rng);
+            auto shape = anyShape(rng);
             auto sb = broadcastable(rng, shape);
-            auto a = randomValues(count(shape), rng(), -2, 2);
-            auto b = randomValues(count(sb), rng(), -2, 2);
+            auto a = randomValues(countOf(shape), rng(), -2, 2);
+            auto b = randomValues(countOf(sb), rng(), -2, 2);
             for (auto& v : a) v = std::round(v);
             for (auto& v : b) v = std::round(v);
             auto less = runOp({ "Less", {}, { tensorOf(DataType::Int64, shape, a), tensorOf(DataType::Int64, sb, b) } });
             auto eq = runOp({ "Equal", {}, { tensorOf(DataType::Float, shape, a), tensorOf(DataType::Float, sb, b) } });
             QCOMPARE(less[0]->dataType, DataType::Bool);
             std::vector<double> wl, we;
-            for (std::size_t i = 0; i < count(shape); ++i) {
+            for (std::size_t i = 0; i < countOf(shape); ++i) {
                 wl.push_back(a[i] < b[sourceIndex(i, shape, sb)]);
                 we.push_back(a[i] == b[sourceIndex(i, shape, sb)]);
             }
@@ -187,7 +179,7 @@ private slots:
             auto w = runOp({ "Where", {},
                 { less[0], tensorOf(DataType::Float, shape, a), tensorOf(DataType::Float, sb, b) } });
             std::vector<double> ww;
-            for (std::size_t i = 0; i < count(shape); ++i)
+            for (std::size_t i = 0; i < countOf(shape); ++i)
                 ww.push_back(wl[i] ? a[i] : b[sourceIndex(i, shape, sb)]);
             NODUS_COMPARE_VALUES(valuesOf(*w[0]), ww, 0, 0);
         }
@@ -196,8 +188,8 @@ private slots:
     void clipAndVariadic()
     {
         std::mt19937 rng(9);
-        auto shape = randomShape(rng, 3, 20);
-        auto x = randomValues(count(shape), 1, -3, 3);
+        auto shape = anyShape(rng, 3, 20);
+        auto x = randomValues(countOf(shape), 1, -3, 3);
         auto lo = tensorOf(DataType::Float, {}, { -0.5 });
         auto hi = tensorOf(DataType::Float, {}, { 1.25 });
         auto c = runOp({ "Clip", {}, { tensorOf(DataType::Float, shape, x), lo, hi } });
@@ -205,7 +197,7 @@ private slots:
         for (double v : x)
             wc.push_back(std::clamp(v, -0.5, 1.25));
         NODUS_COMPARE_VALUES(valuesOf(*c[0]), wc, 0, 0);
-        auto y = randomValues(count(shape), 2, -3, 3);
+        auto y = randomValues(countOf(shape), 2, -3, 3);
         auto z = randomValues(1, 3, -3, 3);
         auto mean = runOp({ "Mean", {}, { tensorOf(DataType::Float, shape, x), tensorOf(DataType::Float, shape, y),
                                             tensorOf(DataType::Float, {}, z) } });
@@ -241,7 +233,7 @@ private slots:
     {
         // More than 65535 workgroups of 64: the dispatch spreads over Y.
         std::vector<std::int64_t> shape { 5, 1000, 1000 };
-        auto x = randomValues(count(shape), 11, -1, 1);
+        auto x = randomValues(countOf(shape), 11, -1, 1);
         auto out = runOp({ "Neg", {}, { tensorOf(DataType::Float, shape, x) } });
         auto got = valuesOf(*out[0]);
         for (std::size_t i = 0; i < x.size(); i += 9973)

@@ -16,14 +16,6 @@ namespace {
 
 using Dims = std::vector<std::int64_t>;
 
-std::size_t countOf(const Dims& s)
-{
-    std::size_t n = 1;
-    for (auto d : s)
-        n *= std::size_t(d);
-    return n;
-}
-
 std::vector<double> randomInts(std::size_t n, std::uint32_t seed, int lo, int hi)
 {
     std::mt19937 rng(seed);

@@ -12,22 +12,6 @@ using namespace nodus::test;
 
 namespace {
 
-std::size_t countOf(const std::vector<std::int64_t>& shape)
-{
-    std::size_t n = 1;
-    for (auto d : shape)
-        n *= std::size_t(d);
-    return n;
-}
-
-std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int maxDim, int minDim = 1)
-{
-    std::vector<std::int64_t> s(static_cast<std::size_t>(rank));
-    for (auto& d : s)
-        d = std::uniform_int_distribution<int>(minDim, maxDim)(rng);
-    return s;
-}
-
 std::vector<double> randomInts(std::size_t n, std::uint32_t seed, std::int64_t lo, std::int64_t hi)
 {
     std::mt19937 rng(seed);
@@ -54,61 +38,6 @@ std::size_t flatOf(const std::vector<std::int64_t>& c, const std::vector<std::in
     for (std::size_t d = 0; d < shape.size(); ++d)
         f = f * std::size_t(shape[d]) + std::size_t(c[d]);
     return f;
-}
-
-// An OpRun without aggregate initialization (which -Wextra flags when
-// trailing members are left out).
-OpRun opRun(
-    std::string op, std::vector<Attribute> attributes, std::vector<std::shared_ptr<Tensor>> inputs, int outputs = 1)
-{
-    OpRun run;
-    run.op = std::move(op);
-    run.attributes = std::move(attributes);
-    run.inputs = std::move(inputs);
-    run.outputs = outputs;
-    return run;
-}
-
-// Graph inputs start on the host, where the executor evaluates Gather on
-// small host tensors itself: a ReduceSum without axes and with
-// noop_with_empty_axes is a device copy, so routing an input through one
-// keeps the kernel under test on the device. Needs opset >= 13.
-std::vector<std::shared_ptr<Tensor>> runOnDevice(const OpRun& run)
-{
-    auto model = std::make_shared<Model>();
-    model->opsets = { { "", run.opset } };
-    Graph& g = *model->graph;
-    std::vector<Value*> staged;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i) {
-        if (!run.inputs[i]) {
-            staged.push_back(nullptr);
-            continue;
-        }
-        Value* in = g.value("in" + std::to_string(i));
-        in->type = ValueType::tensor(run.inputs[i]->dataType, Shape::of(run.inputs[i]->dims));
-        g.inputs.push_back(in);
-        Node* copy = g.addNode("ReduceSum", "stage" + std::to_string(i));
-        copy->attributes = { intAttr("noop_with_empty_axes", 1) };
-        g.addInput(copy, in);
-        Value* dev = g.value("dev" + std::to_string(i));
-        g.addOutput(copy, dev);
-        staged.push_back(dev);
-    }
-    Node* n = g.addNode(run.op, run.op + "_node");
-    n->attributes = run.attributes;
-    for (Value* v : staged)
-        g.addInput(n, v);
-    for (int i = 0; i < run.outputs; ++i) {
-        Value* v = g.value("out" + std::to_string(i));
-        g.addOutput(n, v);
-        g.outputs.push_back(v);
-    }
-    rt::Session session(model);
-    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i)
-        if (run.inputs[i])
-            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds).outputs;
 }
 
 // Values of `type` for data-movement tests: int64 values beyond 32 bits so
@@ -145,9 +74,9 @@ private slots:
             auto ind = randomInts(countOf(ishape), rng(), -n, n - 1); // negative indices wrap
             auto x = dataFor(type, countOf(shape), rng());
             DataType itype = iter % 2 ? DataType::Int32 : DataType::Int64;
-            OpRun run = opRun("Gather", { intAttr("axis", std::int64_t(axis) - (iter % 4 < 2 ? 0 : rank)) },
+            OpRun run = OpRun("Gather", { intAttr("axis", std::int64_t(axis) - (iter % 4 < 2 ? 0 : rank)) },
                 { tensorOf(type, shape, x), tensorOf(itype, ishape, ind) });
-            auto out = runOnDevice(run);
+            auto out = runOp(run);
             std::vector<std::int64_t> oshape(shape.begin(), shape.begin() + std::ptrdiff_t(axis));
             oshape.insert(oshape.end(), ishape.begin(), ishape.end());
             oshape.insert(oshape.end(), shape.begin() + std::ptrdiff_t(axis) + 1, shape.end());
@@ -176,8 +105,8 @@ private slots:
                 std::vector<std::int64_t> shape = { 10, width };
                 auto x = dataFor(type, countOf(shape), std::uint32_t(width));
                 std::vector<double> ind = { 3, -1, 0, 9, 3, -10 };
-                auto out = runOnDevice(
-                    opRun("Gather", {}, { tensorOf(type, shape, x), tensorOf(DataType::Int64, { 3, 2 }, ind) }));
+                auto out = runOp(
+                    OpRun("Gather", {}, { tensorOf(type, shape, x), tensorOf(DataType::Int64, { 3, 2 }, ind) }));
                 std::vector<double> expect;
                 for (double i : ind) {
                     auto row = std::size_t(i < 0 ? i + 10 : i);
@@ -204,7 +133,7 @@ private slots:
             std::int64_t n = shape[axis];
             auto ind = randomInts(countOf(ishape), rng(), -n, n - 1);
             auto x = dataFor(type, countOf(shape), rng());
-            OpRun run = opRun("GatherElements", { intAttr("axis", std::int64_t(axis)) },
+            OpRun run = OpRun("GatherElements", { intAttr("axis", std::int64_t(axis)) },
                 { tensorOf(type, shape, x), tensorOf(DataType::Int64, ishape, ind) });
             auto out = runOp(run);
             std::vector<double> expect;
@@ -238,7 +167,7 @@ private slots:
                 ind[i] = double(std::uniform_int_distribution<std::int64_t>(-n, n - 1)(rng));
             }
             auto x = dataFor(type, countOf(shape), rng());
-            OpRun run = opRun("GatherND", { intAttr("batch_dims", b) },
+            OpRun run = OpRun("GatherND", { intAttr("batch_dims", b) },
                 { tensorOf(type, shape, x), tensorOf(DataType::Int64, ishape, ind) });
             auto out = runOp(run);
             std::vector<std::int64_t> oshape(ishape.begin(), ishape.end() - 1);
@@ -304,7 +233,7 @@ private slots:
             std::vector<Attribute> attrs = { intAttr("axis", std::int64_t(axis)) };
             if (red != "none")
                 attrs.push_back(stringAttr("reduction", red));
-            OpRun run = opRun("ScatterElements", attrs,
+            OpRun run = OpRun("ScatterElements", attrs,
                 { tensorOf(type, shape, x), tensorOf(DataType::Int64, ushape, ind), tensorOf(type, ushape, u) });
             run.opset = 18;
             auto out = runOp(run);
@@ -340,12 +269,12 @@ private slots:
         std::vector<double> expect(4, 0);
         for (std::size_t i = 0; i < n; ++i)
             expect[std::size_t(ind[i] < 0 ? ind[i] + 4 : ind[i])] += upd[i];
-        OpRun elements = opRun("ScatterElements", { stringAttr("reduction", "add") },
+        OpRun elements = OpRun("ScatterElements", { stringAttr("reduction", "add") },
             { tensorOf(DataType::Int64, { 4 }, { 0, 0, 0, 0 }), tensorOf(DataType::Int64, { std::int64_t(n) }, ind),
                 tensorOf(DataType::Int64, { std::int64_t(n) }, upd) });
         elements.opset = 18;
         NODUS_COMPARE_VALUES(valuesOf(*runOp(elements)[0]), expect, 0, 0);
-        OpRun nd = opRun("ScatterND", { stringAttr("reduction", "add") },
+        OpRun nd = OpRun("ScatterND", { stringAttr("reduction", "add") },
             { tensorOf(DataType::Int64, { 4 }, { 0, 0, 0, 0 }), tensorOf(DataType::Int64, { std::int64_t(n), 1 }, ind),
                 tensorOf(DataType::Int64, { std::int64_t(n) }, upd) });
         nd.opset = 18;
@@ -356,7 +285,7 @@ private slots:
     void scatterDeprecated()
     {
         std::vector<double> x(9, 0);
-        OpRun run = opRun("Scatter", { intAttr("axis", 1) },
+        OpRun run = OpRun("Scatter", { intAttr("axis", 1) },
             { tensorOf(DataType::Float, { 3, 3 }, x), tensorOf(DataType::Int32, { 2, 2 }, { 1, 0, -1, 2 }),
                 tensorOf(DataType::Float, { 2, 2 }, { 1, 2, 3, 4 }) });
         run.opset = 10;
@@ -409,7 +338,7 @@ private slots:
             std::vector<Attribute> attrs;
             if (red != "none")
                 attrs.push_back(stringAttr("reduction", red));
-            OpRun run = opRun("ScatterND", attrs,
+            OpRun run = OpRun("ScatterND", attrs,
                 { tensorOf(type, shape, x), tensorOf(DataType::Int64, ishape, ind), tensorOf(type, ushape, u) });
             run.opset = 18;
             auto out = runOp(run);
@@ -445,7 +374,7 @@ private slots:
             int axis = std::uniform_int_distribution<int>(-rank - 1, rank)(rng);
             DataType itype = kTypes[iter % 3];
             DataType vtype = kTypes[(iter / 3) % 3];
-            OpRun run = opRun("OneHot", { intAttr("axis", axis) },
+            OpRun run = OpRun("OneHot", { intAttr("axis", axis) },
                 { tensorOf(itype, ishape, ind), tensorOf(DataType::Int64, {}, { double(depth) }),
                     tensorOf(vtype, { 2 }, { 3, vtype == DataType::Int64 ? 5e12 : 7 }) });
             auto out = runOp(run);
@@ -479,7 +408,7 @@ private slots:
             bool upper = iter % 2;
             std::int64_t k = std::uniform_int_distribution<int>(-7, 7)(rng);
             auto x = dataFor(type, countOf(shape), rng());
-            OpRun run = opRun("Trilu", { intAttr("upper", upper) },
+            OpRun run = OpRun("Trilu", { intAttr("upper", upper) },
                 { tensorOf(type, shape, x), iter % 5 == 0 ? nullptr : tensorOf(DataType::Int64, {}, { double(k) }) });
             run.opset = 14;
             if (iter % 5 == 0)
@@ -509,7 +438,7 @@ private slots:
                 outType = kTypes[(iter + 1) % 3];
                 attrs.push_back(intAttr("dtype", int(outType)));
             }
-            OpRun run = opRun("EyeLike", attrs, { tensorOf(in, shape, std::vector<double>(countOf(shape), 5)) });
+            OpRun run = OpRun("EyeLike", attrs, { tensorOf(in, shape, std::vector<double>(countOf(shape), 5)) });
             auto out = runOp(run);
             std::vector<double> expect(countOf(shape));
             for (std::size_t e = 0; e < expect.size(); ++e)
@@ -530,7 +459,7 @@ private slots:
             std::int64_t steps = shape[std::size_t(timeAxis)], batch = shape[std::size_t(batchAxis)];
             auto lens = randomInts(std::size_t(batch), rng(), 0, steps);
             auto x = dataFor(type, countOf(shape), rng());
-            OpRun run = opRun("ReverseSequence", { intAttr("time_axis", timeAxis), intAttr("batch_axis", batchAxis) },
+            OpRun run = OpRun("ReverseSequence", { intAttr("time_axis", timeAxis), intAttr("batch_axis", batchAxis) },
                 { tensorOf(type, shape, x), tensorOf(DataType::Int64, { batch }, lens) });
             auto out = runOp(run);
             std::vector<double> expect(x.size());
@@ -562,7 +491,7 @@ private slots:
             std::vector<Attribute> attrs;
             if (hasAxis)
                 attrs.push_back(intAttr("axis", std::int64_t(axis) - (iter % 2 ? rank : 0)));
-            OpRun run = opRun("Compress", attrs, { tensorOf(type, shape, x), tensorOf(DataType::Bool, { len }, cond) });
+            OpRun run = OpRun("Compress", attrs, { tensorOf(type, shape, x), tensorOf(DataType::Bool, { len }, cond) });
             auto out = runOp(run);
             std::vector<double> expect;
             if (!hasAxis) {
@@ -592,7 +521,7 @@ private slots:
             auto shape = randomShape(rng, rank, 5);
             auto x = randomInts(countOf(shape), rng(), -1, 1);
             DataType type = kTypes[iter % 3];
-            auto out = runOp(opRun("NonZero", {}, { tensorOf(type, shape, x) }));
+            auto out = runOp(OpRun("NonZero", {}, { tensorOf(type, shape, x) }));
             std::vector<std::size_t> hits;
             for (std::size_t e = 0; e < x.size(); ++e)
                 if (x[e] != 0)
@@ -622,7 +551,7 @@ private slots:
             std::vector<Attribute> attrs = { intAttr("sorted", sorted) };
             if (hasAxis)
                 attrs.push_back(intAttr("axis", std::int64_t(axis)));
-            auto out = runOp(opRun("Unique", attrs, { tensorOf(type, shape, x) }, 4));
+            auto out = runOp(OpRun("Unique", attrs, { tensorOf(type, shape, x) }, 4));
             // Reference: slices along the axis (single elements without one).
             std::vector<std::int64_t> s = hasAxis ? shape : std::vector<std::int64_t> { std::int64_t(x.size()) };
             std::size_t ax = hasAxis ? axis : 0, n = std::size_t(s[ax]);
@@ -686,7 +615,7 @@ private slots:
         boxes.insert(boxes.end(), boxes.begin(), boxes.end());
         std::vector<double> scores = { 0.9, 0.75, 0.6, 0.95, 0.5, 0.3, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6 };
         scores.insert(scores.end(), { 0.3, 0.5, 0.6, 0.95, 0.9, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9 });
-        OpRun run = opRun("NonMaxSuppression", {},
+        OpRun run = OpRun("NonMaxSuppression", {},
             { tensorOf(DataType::Float, { 2, 6, 4 }, boxes), tensorOf(DataType::Float, { 2, 2, 6 }, scores),
                 tensorOf(DataType::Int64, { 1 }, { 3 }), tensorOf(DataType::Float, { 1 }, { 0.5 }),
                 tensorOf(DataType::Float, { 1 }, { 0.35 }) });

@@ -13,14 +13,6 @@ namespace {
 
 using Dims = std::vector<std::int64_t>;
 
-std::size_t countOf(const Dims& s)
-{
-    std::size_t n = 1;
-    for (auto d : s)
-        n *= std::size_t(d);
-    return n;
-}
-
 // Mean and (population) variance of x over the elements i with group(i) == g.
 struct Stats {
     std::vector<double> mean, var;

@@ -21,22 +21,6 @@ std::vector<std::int64_t> stridesOf(const std::vector<std::int64_t>& shape)
     return s;
 }
 
-std::size_t countOf(const std::vector<std::int64_t>& shape)
-{
-    std::size_t n = 1;
-    for (auto d : shape)
-        n *= std::size_t(d);
-    return n;
-}
-
-std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int maxDim)
-{
-    std::vector<std::int64_t> s(static_cast<std::size_t>(rank));
-    for (auto& d : s)
-        d = std::uniform_int_distribution<int>(1, maxDim)(rng);
-    return s;
-}
-
 std::vector<double> randomInts(std::size_t n, std::uint32_t seed, int lo, int hi)
 {
     std::mt19937 rng(seed);
@@ -44,61 +28,6 @@ std::vector<double> randomInts(std::size_t n, std::uint32_t seed, int lo, int hi
     for (auto& x : v)
         x = std::uniform_int_distribution<int>(lo, hi)(rng);
     return v;
-}
-
-// An OpRun without aggregate initialization (which -Wextra flags when
-// trailing members are left out).
-OpRun opRun(
-    std::string op, std::vector<Attribute> attributes, std::vector<std::shared_ptr<Tensor>> inputs, int outputs = 1)
-{
-    OpRun run;
-    run.op = std::move(op);
-    run.attributes = std::move(attributes);
-    run.inputs = std::move(inputs);
-    run.outputs = outputs;
-    return run;
-}
-
-// Graph inputs start on the host, where the executor evaluates some ops
-// itself (ReduceProd on small host tensors): a ReduceSum without axes and
-// with noop_with_empty_axes is a device copy, so routing an input through
-// one keeps the kernel under test on the device. Needs opset >= 13.
-std::vector<std::shared_ptr<Tensor>> runOnDevice(const OpRun& run)
-{
-    auto model = std::make_shared<Model>();
-    model->opsets = { { "", run.opset } };
-    Graph& g = *model->graph;
-    std::vector<Value*> staged;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i) {
-        if (!run.inputs[i]) {
-            staged.push_back(nullptr);
-            continue;
-        }
-        Value* in = g.value("in" + std::to_string(i));
-        in->type = ValueType::tensor(run.inputs[i]->dataType, Shape::of(run.inputs[i]->dims));
-        g.inputs.push_back(in);
-        Node* copy = g.addNode("ReduceSum", "stage" + std::to_string(i));
-        copy->attributes = { intAttr("noop_with_empty_axes", 1) };
-        g.addInput(copy, in);
-        Value* dev = g.value("dev" + std::to_string(i));
-        g.addOutput(copy, dev);
-        staged.push_back(dev);
-    }
-    Node* n = g.addNode(run.op, run.op + "_node");
-    n->attributes = run.attributes;
-    for (Value* v : staged)
-        g.addInput(n, v);
-    for (int i = 0; i < run.outputs; ++i) {
-        Value* v = g.value("out" + std::to_string(i));
-        g.addOutput(n, v);
-        g.outputs.push_back(v);
-    }
-    rt::Session session(model);
-    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i)
-        if (run.inputs[i])
-            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds).outputs;
 }
 
 enum class Red { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
@@ -294,7 +223,7 @@ private slots:
                 std::fill(reduced.begin(), reduced.end(), true); // empty axes: all
             bool keep = rng() % 2;
             auto x = valuesFor(red, countOf(shape), rng());
-            OpRun run = opRun(kRedNames[op], { intAttr("keepdims", keep) }, { tensorOf(DataType::Float, shape, x) });
+            OpRun run = OpRun(kRedNames[op], { intAttr("keepdims", keep) }, { tensorOf(DataType::Float, shape, x) });
             run.opset = opset;
             if (axesInput) {
                 if (!axes.empty())
@@ -303,7 +232,7 @@ private slots:
             } else if (!axes.empty()) {
                 run.attributes.push_back(intsAttr("axes", axes));
             }
-            auto out = runOnDevice(run);
+            auto out = runOp(run);
             QCOMPARE(out.size(), std::size_t(1));
             QCOMPARE(out[0]->dims, keptShape(shape, reduced, keep));
             NODUS_COMPARE_VALUES(valuesOf(*out[0]), refReduce(red, x, shape, reduced), 1e-5, 1e-4);
@@ -335,12 +264,12 @@ private slots:
             for (std::size_t d = 0; d < c.shape.size(); ++d)
                 if (c.reduced[d])
                     axes.push_back(std::int64_t(d));
-            OpRun run = opRun(kRedNames[op], { intAttr("keepdims", 0) },
+            OpRun run = OpRun(kRedNames[op], { intAttr("keepdims", 0) },
                 { tensorOf(DataType::Float, c.shape, x),
                     tensorOf(DataType::Int64, { std::int64_t(axes.size()) },
                         std::vector<double>(axes.begin(), axes.end())) });
             run.opset = 18;
-            auto out = runOnDevice(run);
+            auto out = runOp(run);
             NODUS_COMPARE_VALUES(valuesOf(*out[0]), refReduce(red, x, c.shape, c.reduced), 1e-3, 1e-4);
         }
     }
@@ -351,10 +280,10 @@ private slots:
             for (Red red : { Red::Sum, Red::Max, Red::Min, Red::Prod, Red::L1, Red::SumSquare, Red::Mean }) {
                 std::vector<std::int64_t> shape = { 4, 5, 3 };
                 auto x = randomInts(countOf(shape), 5 + int(red), -4, 4);
-                OpRun run = opRun(kRedNames[int(red)], { intAttr("keepdims", 1) },
+                OpRun run = OpRun(kRedNames[int(red)], { intAttr("keepdims", 1) },
                     { tensorOf(type, shape, x), tensorOf(DataType::Int64, { 1 }, { 1 }) });
                 run.opset = 18;
-                auto out = runOnDevice(run);
+                auto out = runOp(run);
                 QCOMPARE(out[0]->dataType, type);
                 auto expect = refReduce(red, x, shape, { false, true, false });
                 for (auto& v : expect)
@@ -367,8 +296,8 @@ private slots:
     void reduceInt64Exact()
     {
         std::vector<double> x = { 4e15, 3, -5, 1e15 + 1 };
-        OpRun run = opRun("ReduceSum", { intAttr("keepdims", 0) }, { tensorOf(DataType::Int64, { 4 }, x) });
-        auto out = runOnDevice(run);
+        OpRun run = OpRun("ReduceSum", { intAttr("keepdims", 0) }, { tensorOf(DataType::Int64, { 4 }, x) });
+        auto out = runOp(run);
         QCOMPARE(valuesOf(*out[0]), std::vector<double> { 5e15 - 1 });
     }
 
@@ -377,24 +306,24 @@ private slots:
         std::vector<std::int64_t> shape = { 3, 4 };
         auto x = randomValues(12, 3);
         // noop_with_empty_axes: the input unchanged.
-        OpRun noop = opRun("ReduceSum", { intAttr("noop_with_empty_axes", 1) },
+        OpRun noop = OpRun("ReduceSum", { intAttr("noop_with_empty_axes", 1) },
             { tensorOf(DataType::Float, shape, x), tensorOf(DataType::Int64, { 0 }, {}) });
-        auto out = runOnDevice(noop);
+        auto out = runOp(noop);
         QCOMPARE(out[0]->dims, shape);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), x, 0, 0);
         // ReduceSumSquare with noop squares each element (reduces over no axes).
         noop.op = "ReduceSumSquare";
         noop.opset = 18;
-        out = runOnDevice(noop);
+        out = runOp(noop);
         auto sq = x;
         for (auto& v : sq)
             v = double(float(v) * float(v));
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), sq, 1e-7, 1e-6);
         // Empty axes without noop: everything.
-        OpRun all = opRun("ReduceMax", { intAttr("keepdims", 1) },
+        OpRun all = OpRun("ReduceMax", { intAttr("keepdims", 1) },
             { tensorOf(DataType::Float, shape, x), tensorOf(DataType::Int64, { 0 }, {}) });
         all.opset = 18;
-        out = runOnDevice(all);
+        out = runOp(all);
         QCOMPARE(out[0]->dims, (std::vector<std::int64_t> { 1, 1 }));
         QCOMPARE(valuesOf(*out[0])[0], *std::max_element(x.begin(), x.end()));
     }
@@ -402,16 +331,16 @@ private slots:
     void reduceZeroSized()
     {
         // Reducing over an empty dim gives the op's identity.
-        OpRun sum = opRun("ReduceSum", { intAttr("keepdims", 0) },
+        OpRun sum = OpRun("ReduceSum", { intAttr("keepdims", 0) },
             { tensorOf(DataType::Float, { 0, 3 }, {}), tensorOf(DataType::Int64, { 1 }, { 0 }) });
-        auto out = runOnDevice(sum);
+        auto out = runOp(sum);
         QCOMPARE(out[0]->dims, (std::vector<std::int64_t> { 3 }));
         QCOMPARE(valuesOf(*out[0]), (std::vector<double> { 0, 0, 0 }));
         // An empty output.
-        OpRun empty = opRun("ReduceMean", { intAttr("keepdims", 1) },
+        OpRun empty = OpRun("ReduceMean", { intAttr("keepdims", 1) },
             { tensorOf(DataType::Float, { 0, 3 }, {}), tensorOf(DataType::Int64, { 1 }, { 1 }) });
         empty.opset = 18;
-        out = runOnDevice(empty);
+        out = runOp(empty);
         QCOMPARE(out[0]->dims, (std::vector<std::int64_t> { 0, 1 }));
     }
 
@@ -426,7 +355,7 @@ private slots:
             bool ints = iter % 3 == 0;
             // Small integers make ties, which select_last_index decides.
             auto x = ints ? randomInts(countOf(shape), rng(), 0, 3) : randomValues(countOf(shape), rng());
-            OpRun run = opRun(min ? "ArgMin" : "ArgMax",
+            OpRun run = OpRun(min ? "ArgMin" : "ArgMax",
                 { intAttr("axis", rng() % 2 ? std::int64_t(axis) : std::int64_t(axis) - rank),
                     intAttr("keepdims", keep), intAttr("select_last_index", last) },
                 { tensorOf(ints ? DataType::Int64 : DataType::Float, shape, x) });
@@ -473,7 +402,7 @@ private slots:
             auto axis = std::size_t(rng() % std::uint32_t(rank));
             // Large values: the max subtraction must keep exp finite.
             auto x = randomValues(countOf(shape), rng(), -50, 50);
-            OpRun run = opRun(op.toStdString(), { intAttr("axis", std::int64_t(axis) - (iter % 2 ? rank : 0)) },
+            OpRun run = OpRun(op.toStdString(), { intAttr("axis", std::int64_t(axis) - (iter % 2 ? rank : 0)) },
                 { tensorOf(DataType::Float, shape, x) });
             run.opset = opset;
             auto out = runOp(run);
@@ -503,14 +432,14 @@ private slots:
             for (int mode = 0; mode < 3; ++mode) {
                 const char* op = mode == 0 ? "Softmax" : mode == 1 ? "LogSoftmax" : "Hardmax";
                 auto out = runOp(
-                    opRun(op, { intAttr("axis", std::int64_t(c.axis)) }, { tensorOf(DataType::Float, c.shape, x) }));
+                    OpRun(op, { intAttr("axis", std::int64_t(c.axis)) }, { tensorOf(DataType::Float, c.shape, x) }));
                 NODUS_COMPARE_VALUES(valuesOf(*out[0]), refSoftmax(x, v.outer, v.r, v.inner, mode), 1e-6, 1e-4);
             }
             // Small integers: ties across chunks, decided by select_last_index.
             auto ints = randomInts(x.size(), 22, 0, 50);
             for (bool min : { false, true })
                 for (bool last : { false, true }) {
-                    auto out = runOp(opRun(min ? "ArgMin" : "ArgMax",
+                    auto out = runOp(OpRun(min ? "ArgMin" : "ArgMax",
                         { intAttr("axis", std::int64_t(c.axis)), intAttr("select_last_index", last) },
                         { tensorOf(DataType::Int32, c.shape, ints) }));
                     std::vector<double> expect;
@@ -528,7 +457,7 @@ private slots:
                     NODUS_COMPARE_VALUES(valuesOf(*out[0]), expect, 0, 0);
                 }
             for (bool reverse : { false, true }) {
-                auto out = runOp(opRun("CumSum", { intAttr("reverse", reverse) },
+                auto out = runOp(OpRun("CumSum", { intAttr("reverse", reverse) },
                     { tensorOf(DataType::Int32, c.shape, ints), tensorOf(DataType::Int64, {}, { double(c.axis) }) }));
                 std::vector<double> expect(ints.size());
                 for (std::size_t a = 0; a < v.outer; ++a)
@@ -545,7 +474,7 @@ private slots:
             // k = 2000 is past the device path's loop budget: the host sorts.
             for (std::int64_t k : { 1, 10, 300, 2000 })
                 for (bool largest : { true, false }) {
-                    auto out = runOp(opRun("TopK",
+                    auto out = runOp(OpRun("TopK",
                         { intAttr("axis", std::int64_t(c.axis)), intAttr("largest", largest) },
                         { tensorOf(DataType::Int32, c.shape, ints), tensorOf(DataType::Int64, { 1 }, { double(k) }) },
                         2));
@@ -583,7 +512,7 @@ private slots:
             DataType type = iter % 3 == 0 ? DataType::Int64 : iter % 3 == 1 ? DataType::Int32 : DataType::Float;
             auto x = type == DataType::Float ? randomValues(countOf(shape), rng())
                                              : randomInts(countOf(shape), rng(), -9, 9);
-            OpRun run = opRun("CumSum", { intAttr("exclusive", exclusive), intAttr("reverse", reverse) },
+            OpRun run = OpRun("CumSum", { intAttr("exclusive", exclusive), intAttr("reverse", reverse) },
                 { tensorOf(type, shape, x),
                     tensorOf(iter % 2 ? DataType::Int32 : DataType::Int64, {},
                         { double(axis) - (iter % 4 < 2 ? 0 : rank) }) });
@@ -622,7 +551,7 @@ private slots:
             bool largest = iter % 2;
             bool ints = iter % 4 >= 2;
             auto x = ints ? randomInts(countOf(shape), rng(), 0, 4) : randomValues(countOf(shape), rng());
-            OpRun run = opRun("TopK", { intAttr("axis", std::int64_t(axis)), intAttr("largest", largest) },
+            OpRun run = OpRun("TopK", { intAttr("axis", std::int64_t(axis)), intAttr("largest", largest) },
                 { tensorOf(ints ? DataType::Int32 : DataType::Float, shape, x),
                     tensorOf(DataType::Int64, { 1 }, { double(k) }) },
                 2);
@@ -687,7 +616,7 @@ private slots:
             DataType ttype = iter % 2 ? DataType::Int32 : DataType::Int64;
 
             // NLL on given log probabilities.
-            OpRun nll = opRun("NegativeLogLikelihoodLoss", attrs,
+            OpRun nll = OpRun("NegativeLogLikelihoodLoss", attrs,
                 { tensorOf(DataType::Float, shape, scores), tensorOf(ttype, tshape, target),
                     weighted ? tensorOf(DataType::Float, { c }, weight) : nullptr });
             nll.opset = 13;
@@ -698,7 +627,7 @@ private slots:
             NODUS_COMPARE_VALUES(valuesOf(*out[0]), expect, 1e-5, 1e-5);
 
             // SoftmaxCrossEntropyLoss, with its log_prob output.
-            OpRun sce = opRun("SoftmaxCrossEntropyLoss", attrs,
+            OpRun sce = OpRun("SoftmaxCrossEntropyLoss", attrs,
                 { tensorOf(DataType::Float, shape, scores), tensorOf(ttype, tshape, target),
                     weighted ? tensorOf(DataType::Float, { c }, weight) : nullptr },
                 2);

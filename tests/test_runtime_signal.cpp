@@ -13,22 +13,6 @@ using namespace nodus::test;
 
 namespace {
 
-std::size_t countOf(const std::vector<std::int64_t>& shape)
-{
-    std::size_t n = 1;
-    for (auto d : shape)
-        n *= std::size_t(d);
-    return n;
-}
-
-std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int maxDim, int minDim = 1)
-{
-    std::vector<std::int64_t> s(static_cast<std::size_t>(rank));
-    for (auto& d : s)
-        d = std::uniform_int_distribution<int>(minDim, maxDim)(rng);
-    return s;
-}
-
 // The DFT of x viewed as [outer, n, inner, components] along n, in double:
 // `length` points (zero-padded or truncated), `bins` of them kept.
 std::vector<double> dftReference(const std::vector<double>& x, std::size_t outer, std::size_t n, std::size_t inner,

@@ -442,8 +442,10 @@ void Executor::runNode(const Node& node, Scope& scope)
         recorder_.endNode();
     for (std::size_t i = 0; i < node.outputs().size(); ++i) {
         const Value* v = node.outputs()[i];
-        if (v && !v->name().empty() && (i >= ctx.outputs_.size() || ctx.outputs_[i].kind == RtValue::Kind::Tensor
-                                           && !ctx.outputs_[i].buffer && !ctx.outputs_[i].host && !ctx.outputs_[i].source))
+        if (v && !v->name().empty()
+            && (i >= ctx.outputs_.size()
+                || (ctx.outputs_[i].kind == RtValue::Kind::Tensor && !ctx.outputs_[i].buffer && !ctx.outputs_[i].host
+                    && !ctx.outputs_[i].source)))
             throw RuntimeError(node.opType + " '" + node.name + "': internal error: output " + std::to_string(i)
                 + " was not produced");
     }

@@ -15,6 +15,12 @@ std::uint32_t floatBits(float f)
     return std::bit_cast<std::uint32_t>(f);
 }
 
+void failU32(long double v, const char* what)
+{
+    throw RuntimeError(std::string(what) + " of size " + std::to_string(static_cast<long long>(v))
+        + " does not fit the shaders' 32-bit indexing");
+}
+
 KernelContext::KernelContext(Executor& executor, const Node& node, std::vector<RtValue*> inputs, int opset)
     : executor_(executor)
     , node_(node)

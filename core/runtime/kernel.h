@@ -3,6 +3,7 @@
 #include "recorder.h"
 #include "rtvalue.h"
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -112,6 +113,21 @@ private:
 
 // Encodes a float for a uint parameter block.
 std::uint32_t floatBits(float f);
+
+// A size, count or offset as a shader's 32-bit uint. Throws RuntimeError
+// (the executor adds the node's name) when it is negative or does not fit.
+[[noreturn]] void failU32(long double v, const char* what);
+template <std::integral V> std::uint32_t u32(V v, const char* what = "a tensor")
+{
+    if (v < 0 || static_cast<std::uint64_t>(v) > 0xFFFFFFFFull)
+        failU32(static_cast<long double>(v), what);
+    return static_cast<std::uint32_t>(v);
+}
+
+// Loop iterations one shader invocation may spend. Lavapipe (llvmpipe)
+// silently ends every loop of an invocation after 65535 iterations in all,
+// so kernels split longer work over invocations or dispatches.
+inline constexpr std::uint64_t kLoopBudget = 32768;
 
 using KernelFn = std::function<void(KernelContext&)>;
 // Checks a node before a run: empty when the kernel can run it, else why not

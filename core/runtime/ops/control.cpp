@@ -130,12 +130,6 @@ std::uint64_t product(const std::vector<std::int64_t>& shape, std::size_t from, 
     return n;
 }
 
-std::uint32_t u32(const KernelContext& ctx, std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail("tensor too large to slice or stack (more than 2^32 words)");
-    return std::uint32_t(v);
-}
 
 // Positions [start, start+count) along `axis` of `v`, as a value of its own
 // (the axis kept with length count, or dropped when `drop`).
@@ -172,8 +166,8 @@ RtValue sliceAxis(KernelContext& ctx, RtValue v, int axis, std::int64_t start, s
         return out;
     }
     const std::uint32_t words = std::uint32_t(eb / 4);
-    std::vector<std::uint32_t> params { u32(ctx, outer), u32(ctx, len), u32(ctx, std::uint64_t(count)),
-        u32(ctx, inner * words), u32(ctx, std::uint64_t(start)) };
+    std::vector<std::uint32_t> params { u32(outer), u32(len), u32(std::uint64_t(count)),
+        u32(inner * words), u32(std::uint64_t(start)) };
     ctx.dispatch1D("seq_copy", { 0 }, params, { src, dst }, outer * std::uint64_t(count) * inner * words);
     return out;
 }
@@ -219,8 +213,8 @@ RtValue joinAxis(KernelContext& ctx, std::vector<RtValue>& items, const std::vec
                 ctx.recorder().copy(
                     *src.buffer, src.offset, *dst.buffer, dst.offset + at * inner * eb, count * inner * eb);
             } else {
-                std::vector<std::uint32_t> params { u32(ctx, outer), u32(ctx, total), u32(ctx, count),
-                    u32(ctx, inner * words), u32(ctx, at) };
+                std::vector<std::uint32_t> params { u32(outer), u32(total), u32(count),
+                    u32(inner * words), u32(at) };
                 ctx.dispatch1D("seq_copy", { 1 }, params, { src, dst }, outer * count * inner * words);
             }
         }

@@ -136,12 +136,6 @@ std::vector<std::int64_t> outShape(std::span<const std::int64_t> inputShape, std
     return s;
 }
 
-std::uint32_t u32(KernelContext& ctx, std::int64_t v)
-{
-    if (v < 0 || v > std::int64_t(UINT32_MAX))
-        ctx.fail("size " + std::to_string(v) + " does not fit the 32-bit indexing of the shaders");
-    return std::uint32_t(v);
-}
 
 std::uint32_t groupsFor(KernelContext& ctx, std::uint64_t count, std::uint64_t per)
 {
@@ -154,13 +148,13 @@ std::uint32_t groupsFor(KernelContext& ctx, std::uint64_t count, std::uint64_t p
 void pushWindow(KernelContext& ctx, std::vector<std::uint32_t>& p, const Window& w)
 {
     for (auto v : w.kernel)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     for (auto v : w.stride)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     for (auto v : w.head)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     for (auto v : w.dilation)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
 }
 
 std::vector<std::int64_t> kernelFromWeights(KernelContext& ctx, int weightInput)
@@ -183,15 +177,15 @@ std::vector<std::int64_t> kernelFromWeights(KernelContext& ctx, int weightInput)
 std::vector<std::uint32_t> convParams(
     KernelContext& ctx, std::int64_t C, const Window& w, std::int64_t OC, std::int64_t group, std::uint32_t blocks)
 {
-    std::vector<std::uint32_t> p { u32(ctx, C) };
+    std::vector<std::uint32_t> p { u32(C) };
     for (auto v : w.in)
-        p.push_back(u32(ctx, v));
-    p.push_back(u32(ctx, OC));
+        p.push_back(u32(v));
+    p.push_back(u32(OC));
     for (auto v : w.out)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     pushWindow(ctx, p, w);
-    p.push_back(u32(ctx, C / group));
-    p.push_back(u32(ctx, OC / group));
+    p.push_back(u32(C / group));
+    p.push_back(u32(OC / group));
     p.push_back(blocks);
     return p;
 }
@@ -319,16 +313,16 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t nstrips = OH * spr, stripGroups = (nstrips + 7) / 8;
     std::int64_t teams = N * group * blocks * stripGroups;
     std::int64_t packedCount = group * blocks * KW * R8 * OCB;
-    u32(ctx, N * C * Hp * Wp);
-    u32(ctx, packedCount);
-    u32(ctx, teams * 8);
+    u32(N * C * Hp * Wp);
+    u32(packedCount);
+    u32(teams * 8);
 
     if (!direct) {
         if (Hp > 65535 || N * C > 65535)
             return false;
         BufferRef xp = ctx.scratch(std::uint64_t(N * C * Hp * Wp) * 4);
-        std::vector<std::uint32_t> pp { u32(ctx, Wp / 2), u32(ctx, H), u32(ctx, W), u32(ctx, Hp), u32(ctx, PT),
-            u32(ctx, PL) };
+        std::vector<std::uint32_t> pp { u32(Wp / 2), u32(H), u32(W), u32(Hp), u32(PT),
+            u32(PL) };
         ctx.dispatch("conv_pad", {}, pp, { x, xp }, groupsFor(ctx, std::uint64_t(Wp / 2), 64), std::uint32_t(Hp),
             std::uint32_t(N * C));
         x = xp;
@@ -340,15 +334,15 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     BufferRef packed = weights;
     if (pack) {
         packed = ctx.scratch(std::uint64_t(packedCount) * 4);
-        std::vector<std::uint32_t> pk { u32(ctx, R8), u32(ctx, OCB), u32(ctx, KW), u32(ctx, blocks), u32(ctx, OCg),
-            u32(ctx, Cg * KH) };
+        std::vector<std::uint32_t> pk { u32(R8), u32(OCB), u32(KW), u32(blocks), u32(OCg),
+            u32(Cg * KH) };
         ctx.dispatch("conv_pack", {}, pk, { weights, packed }, groupsFor(ctx, std::uint64_t(R8), 64), std::uint32_t(KW),
             std::uint32_t(group * blocks));
     }
 
-    std::vector<std::uint32_t> p { u32(ctx, Cg), u32(ctx, Hp), u32(ctx, Wp), u32(ctx, OC), u32(ctx, OH), u32(ctx, OW),
-        u32(ctx, spr), u32(ctx, OCg), u32(ctx, blocks), u32(ctx, C), u32(ctx, R8), u32(ctx, stripGroups),
-        u32(ctx, teams), u32(ctx, group), floatBits(e.alpha), floatBits(e.beta) };
+    std::vector<std::uint32_t> p { u32(Cg), u32(Hp), u32(Wp), u32(OC), u32(OH), u32(OW),
+        u32(spr), u32(OCg), u32(blocks), u32(C), u32(R8), u32(stripGroups),
+        u32(teams), u32(group), floatBits(e.alpha), floatBits(e.beta) };
     ctx.dispatch1D("conv_tile",
         { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
             std::uint32_t(DW), std::uint32_t(OCB), std::uint32_t(PB), hasBias ? 1u : 0u, pack ? 1u : 0u, e.act,
@@ -380,8 +374,8 @@ void runConv(KernelContext& ctx, bool fused)
     std::int64_t npix = w.outCount();
     if (N * OC * npix == 0)
         return;
-    u32(ctx, N * C * w.inCount());
-    u32(ctx, N * OC * npix);
+    u32(N * C * w.inCount());
+    u32(N * OC * npix);
     Epilogue e = epilogueOf(ctx, fused);
     if (e.z && ctx.shape(3) != outShape(xs, OC, w))
         ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
@@ -475,9 +469,9 @@ void runConvTranspose(KernelContext& ctx)
     std::int64_t N = xs[0], npix = w.outCount();
     if (N * OC * npix == 0)
         return;
-    u32(ctx, N * C * w.inCount());
-    u32(ctx, N * OC * npix);
-    u32(ctx, std::int64_t(ctx.count(1)));
+    u32(N * C * w.inCount());
+    u32(N * OC * npix);
+    u32(std::int64_t(ctx.count(1)));
 
     constexpr std::uint32_t ocb = 4;
     std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
@@ -570,8 +564,8 @@ void runConvInt(KernelContext& ctx, bool qlinear)
     std::int64_t N = xs[0], npix = w.outCount();
     if (N * OC * npix == 0)
         return;
-    u32(ctx, N * C * w.inCount());
-    u32(ctx, N * OC * npix);
+    u32(N * C * w.inCount());
+    u32(N * OC * npix);
 
     constexpr std::uint32_t ocb = 4, pb = 4;
     std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
@@ -618,16 +612,16 @@ void runPool(KernelContext& ctx, PoolOp op)
         return;
     if (ctx.count(0) == 0)
         ctx.fail("cannot pool an empty input into a non-empty output");
-    u32(ctx, std::int64_t(count));
-    u32(ctx, std::int64_t(ctx.count(0)));
+    u32(std::int64_t(count));
+    u32(std::int64_t(ctx.count(0)));
     std::vector<std::uint32_t> p { std::uint32_t(count) };
     for (auto v : w.in)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     for (auto v : w.out)
-        p.push_back(u32(ctx, v));
+        p.push_back(u32(v));
     pushWindow(ctx, p, w);
     for (int j = 0; j < 3; ++j)
-        p.push_back(u32(ctx, w.in[j] + w.tail[j]));
+        p.push_back(u32(w.in[j] + w.tail[j]));
     p.push_back(floatBits(op == PoolOp::Lp ? float(ctx.attrInt("p", 2)) : 0.0f));
     p.push_back(ctx.attrInt("storage_order", 0) != 0 ? 1u : 0u);
     BufferRef y = ctx.outBuffer(0);
@@ -654,8 +648,8 @@ void runGlobalPool(KernelContext& ctx, int op)
         return;
     if (plane == 0)
         ctx.fail("cannot pool an empty plane");
-    u32(ctx, std::int64_t(ctx.count(0)));
-    std::vector<std::uint32_t> p { std::uint32_t(planes), u32(ctx, plane), floatBits(float(ctx.attrInt("p", 2))) };
+    u32(std::int64_t(ctx.count(0)));
+    std::vector<std::uint32_t> p { std::uint32_t(planes), u32(plane), floatBits(float(ctx.attrInt("p", 2))) };
     ctx.dispatch1D("pool_global", { std::uint32_t(op) }, p, { ctx.buffer(0), ctx.outBuffer(0) }, planes);
 }
 
@@ -692,7 +686,7 @@ void runMaxUnpool(KernelContext& ctx)
     RtValue& out = ctx.output(0, ctx.type(0), ys);
     if (out.count() == 0)
         return;
-    u32(ctx, std::int64_t(out.count()));
+    u32(std::int64_t(out.count()));
     BufferRef y = ctx.outBuffer(0);
     ctx.recorder().fill(*y.buffer, 0, y.offset, out.count() * 4);
     std::uint64_t n = ctx.count(0);
@@ -705,14 +699,14 @@ void runMaxUnpool(KernelContext& ctx)
         defPlane *= def[2 + i];
         outPlane *= ys[2 + i];
     }
-    std::vector<std::uint32_t> p { u32(ctx, std::int64_t(n)), u32(ctx, defPlane), u32(ctx, outPlane),
+    std::vector<std::uint32_t> p { u32(std::int64_t(n)), u32(defPlane), u32(outPlane),
         std::uint32_t(rank) };
     for (int i = 0; i < 3; ++i)
-        p.push_back(i < rank ? u32(ctx, def[2 + i]) : 1);
+        p.push_back(i < rank ? u32(def[2 + i]) : 1);
     for (int i = 0; i < 3; ++i)
-        p.push_back(i < rank ? u32(ctx, ys[2 + i]) : 1);
-    p.push_back(u32(ctx, xs[0] * xs[1]));
-    u32(ctx, defPlane * xs[0] * xs[1]);
+        p.push_back(i < rank ? u32(ys[2 + i]) : 1);
+    p.push_back(u32(xs[0] * xs[1]));
+    u32(defPlane * xs[0] * xs[1]);
     ctx.dispatch1D("pool_unpool", {}, p, { ctx.buffer(0), ctx.buffer(1), y }, n);
 }
 

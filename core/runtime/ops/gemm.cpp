@@ -22,18 +22,14 @@
 namespace nodus::rt {
 
 void registerQuantKernels(KernelRegistry& registry); // gemm_quant.cpp
+// The lowest and highest value of a quantized integer type (gemm_quant.cpp).
+std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType type);
 
 namespace {
 
 constexpr std::size_t kMaxBatchDims = 6;
 constexpr std::size_t kMaxGatherDims = 8;
 
-std::uint32_t u32(KernelContext& ctx, std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail("tensor of " + std::to_string(v) + " elements is too large for the device kernels");
-    return std::uint32_t(v);
-}
 
 // Whether matmul_v8 can share A rows across a subgroup: shuffles in compute
 // shaders and at least 8 lanes (its largest row tile).
@@ -131,13 +127,13 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     if (path == Vec8A && s.M >= 32 && std::all_of(bs.begin(), bs.end(), [](std::uint64_t x) { return x == 0; })) {
         BufferRef bt = ctx.scratch(s.N * s.K * 4);
         std::vector<std::uint32_t> gather(36, 0);
-        gather[0] = u32(ctx, s.N * s.K);
+        gather[0] = u32(s.N * s.K);
         gather[1] = 2;
         gather[3] = 1;
-        gather[4] = u32(ctx, s.N);
-        gather[5] = u32(ctx, s.K);
-        gather[12] = u32(ctx, s.sBn);
-        gather[13] = u32(ctx, s.sBk);
+        gather[4] = u32(s.N);
+        gather[5] = u32(s.K);
+        gather[12] = u32(s.sBn);
+        gather[13] = u32(s.sBk);
         ctx.dispatch1D("einsum_f32", {}, gather, { b, bt }, (s.N * s.K + 7) / 8);
         b = bt;
         s.sBk = 1;
@@ -156,28 +152,28 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     std::uint64_t tilesM = (s.M + tm - 1) / tm;
     std::uint64_t tilesN = (s.N + tn - 1) / tn;
     std::uint64_t invocations = tilesM * tilesN * batches;
-    u32(ctx, invocations);
+    u32(invocations);
 
     std::vector<std::uint32_t> params(33, 0);
-    params[0] = u32(ctx, s.M);
-    params[1] = u32(ctx, s.N);
-    params[2] = u32(ctx, s.K);
-    params[3] = u32(ctx, tilesN);
-    params[4] = u32(ctx, tilesM);
-    params[5] = u32(ctx, batches);
-    params[6] = u32(ctx, s.sAm);
-    params[7] = u32(ctx, s.sAk);
-    params[8] = u32(ctx, s.sBk);
-    params[9] = u32(ctx, s.sBn);
-    params[10] = u32(ctx, s.sCm);
-    params[11] = u32(ctx, s.sCn);
+    params[0] = u32(s.M);
+    params[1] = u32(s.N);
+    params[2] = u32(s.K);
+    params[3] = u32(tilesN);
+    params[4] = u32(tilesM);
+    params[5] = u32(batches);
+    params[6] = u32(s.sAm);
+    params[7] = u32(s.sAk);
+    params[8] = u32(s.sBk);
+    params[9] = u32(s.sBn);
+    params[10] = u32(s.sCm);
+    params[11] = u32(s.sCn);
     params[12] = floatBits(s.alpha);
     params[13] = floatBits(s.beta);
     params[14] = std::uint32_t(dims.size());
     for (std::size_t i = 0; i < dims.size(); ++i) {
-        params[15 + i] = u32(ctx, dims[i]);
-        params[21 + i] = u32(ctx, as[i]);
-        params[27 + i] = u32(ctx, bs[i]);
+        params[15 + i] = u32(dims[i]);
+        params[21 + i] = u32(as[i]);
+        params[27 + i] = u32(bs[i]);
     }
     std::uint32_t hasC = s.hasC ? 1 : 0;
     std::uint32_t bt = path == Vec8A ? 2 : rows ? 0 : 1;
@@ -185,7 +181,7 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
         std::uint64_t rowTiles = tilesM * batches;
         std::uint32_t gy = std::uint32_t(std::min<std::uint64_t>(rowTiles, 65535));
         ctx.dispatch("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 1u, 16u }, params, { a, b, c, y },
-            u32(ctx, (tilesN + 15) / 16), gy, u32(ctx, (rowTiles + gy - 1) / gy));
+            u32((tilesN + 15) / 16), gy, u32((rowTiles + gy - 1) / gy));
     } else if (path == Vec8 || path == Vec8A)
         ctx.dispatch1D("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 0u, 64u }, params, { a, b, c, y },
             invocations);
@@ -318,25 +314,6 @@ void runGemm(KernelContext& ctx)
 
 // ---- integer products
 
-std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType type)
-{
-    switch (type) {
-    case DataType::UInt8:
-        return { 0, 255 };
-    case DataType::Int8:
-        return { -128, 127 };
-    case DataType::UInt16:
-        return { 0, 65535 };
-    case DataType::Int16:
-        return { -32768, 32767 };
-    case DataType::UInt4:
-        return { 0, 15 };
-    case DataType::Int4:
-        return { -8, 7 };
-    default:
-        ctx.fail("quantized type " + std::string(dataTypeName(type)) + " is not supported");
-    }
-}
 
 // The input minus its zero point (per tensor when `zp` has one element,
 // else per index (i / inner) % len), in a scratch int32 buffer; the input
@@ -354,8 +331,8 @@ BufferRef subtractZeroPoint(
         ctx.fail(std::string(what) + " must be an 8-bit integer");
     std::uint64_t count = ctx.count(input);
     BufferRef out = ctx.scratch(count * 4);
-    std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, std::max<std::uint64_t>(inner, 1)),
-        u32(ctx, n == 1 ? 1 : len) };
+    std::vector<std::uint32_t> params { u32(count), u32(std::max<std::uint64_t>(inner, 1)),
+        u32(n == 1 ? 1 : len) };
     ctx.dispatch1D("quant_sub", {}, params, { x, ctx.buffer(zp), out }, (count + 7) / 8);
     return out;
 }
@@ -407,7 +384,7 @@ void runQLinearMatMul(KernelContext& ctx)
     BufferRef acc = ctx.scratch(count * 4);
     recordMatmul(ctx, Rep::I32, a, b, a, acc, s);
     BufferRef ys = ctx.buffer(6);
-    std::vector<std::uint32_t> params { u32(ctx, count), u32(ctx, s.N), u32(ctx, s.M), aRow, bCol, yRow,
+    std::vector<std::uint32_t> params { u32(count), u32(s.N), u32(s.M), aRow, bCol, yRow,
         std::uint32_t(std::int32_t(lo)), std::uint32_t(std::int32_t(hi)), ctx.has(7) ? 1u : 0u };
     ctx.dispatch1D("quant_requant", {}, params,
         { acc, ctx.buffer(1), ctx.buffer(4), ys, ctx.has(7) ? ctx.buffer(7) : acc, y }, (count + 7) / 8);
@@ -430,7 +407,7 @@ void runDet(KernelContext& ctx)
     if (matrices == 0)
         return;
     BufferRef work = ctx.scratch(matrices * n * n * 4);
-    std::vector<std::uint32_t> params { u32(ctx, matrices), u32(ctx, n) };
+    std::vector<std::uint32_t> params { u32(matrices), u32(n) };
     ctx.dispatch1D("gemm_det", {}, params, { ctx.buffer(0), work, y }, matrices);
 }
 
@@ -597,17 +574,17 @@ BufferRef gatherEinsum(KernelContext& ctx, Rep rep, const EinsumView& view, cons
     if (count == 0)
         return out;
     std::vector<std::uint32_t> params(36, 0);
-    params[0] = u32(ctx, count);
+    params[0] = u32(count);
     params[1] = std::uint32_t(outDims.size());
     params[2] = std::uint32_t(redDims.size());
-    params[3] = u32(ctx, redCount);
+    params[3] = u32(redCount);
     for (std::size_t i = 0; i < outDims.size(); ++i) {
-        params[4 + i] = u32(ctx, sizes.at(outDims[i]));
-        params[12 + i] = u32(ctx, view.stride(outDims[i]));
+        params[4 + i] = u32(sizes.at(outDims[i]));
+        params[12 + i] = u32(view.stride(outDims[i]));
     }
     for (std::size_t i = 0; i < redDims.size(); ++i) {
-        params[20 + i] = u32(ctx, sizes.at(redDims[i]));
-        params[28 + i] = u32(ctx, view.stride(redDims[i]));
+        params[20 + i] = u32(sizes.at(redDims[i]));
+        params[28 + i] = u32(view.stride(redDims[i]));
     }
     ctx.dispatch1D(KernelContext::shader("einsum", rep), {}, params, { view.buffer, out }, (count + 7) / 8);
     return out;

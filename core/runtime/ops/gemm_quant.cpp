@@ -16,21 +16,6 @@
 
 namespace nodus::rt {
 
-namespace {
-
-std::uint32_t u32(KernelContext& ctx, std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail("tensor of " + std::to_string(v) + " elements is too large for the device kernels");
-    return std::uint32_t(v);
-}
-
-bool isFloat8(DataType t)
-{
-    return t == DataType::Float8E4M3FN || t == DataType::Float8E4M3FNUZ || t == DataType::Float8E5M2
-        || t == DataType::Float8E5M2FNUZ || t == DataType::Float8E8M0 || t == DataType::Float4E2M1;
-}
-
 // The lowest and highest value of a quantized integer type.
 std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType type)
 {
@@ -48,9 +33,18 @@ std::pair<std::int64_t, std::int64_t> quantRange(KernelContext& ctx, DataType ty
     case DataType::Int4:
         return { -8, 7 };
     default:
-        ctx.fail("quantizing to " + std::string(dataTypeName(type)) + " is not supported");
+        ctx.fail("quantized type " + std::string(dataTypeName(type)) + " is not supported");
     }
 }
+
+namespace {
+
+bool isFloat8(DataType t)
+{
+    return t == DataType::Float8E4M3FN || t == DataType::Float8E4M3FNUZ || t == DataType::Float8E5M2
+        || t == DataType::Float8E5M2FNUZ || t == DataType::Float8E8M0 || t == DataType::Float4E2M1;
+}
+
 
 // Params 1..6 of quant_linear.comp / quant_dequant.comp: how element i
 // finds its scale (per tensor, per axis, or per block along the axis).
@@ -74,7 +68,7 @@ std::vector<std::uint32_t> scaleIndexing(KernelContext& ctx, const std::vector<s
     if (blockSize <= 0) {
         if (ss.size() != 1 || std::uint64_t(ss[0]) != len)
             ctx.fail("a per-axis scale must be 1-D with " + std::to_string(len) + " elements, got " + shapeText(ss));
-        return { u32(ctx, std::max<std::uint64_t>(inner, 1)), u32(ctx, std::max<std::uint64_t>(len, 1)), 1, 0, 1, 0 };
+        return { u32(std::max<std::uint64_t>(inner, 1)), u32(std::max<std::uint64_t>(len, 1)), 1, 0, 1, 0 };
     }
     if (std::int64_t(ss.size()) != rank)
         ctx.fail("a blocked scale must have the input's rank, got " + shapeText(ss));
@@ -85,8 +79,8 @@ std::vector<std::uint32_t> scaleIndexing(KernelContext& ctx, const std::vector<s
             ctx.fail("scale of shape " + shapeText(ss) + " does not match blocks of " + std::to_string(blockSize)
                 + " over input " + shapeText(shape));
     }
-    return { u32(ctx, std::max<std::uint64_t>(inner, 1)), u32(ctx, std::max<std::uint64_t>(len, 1)),
-        u32(ctx, std::uint64_t(blockSize)), u32(ctx, blocks * inner), u32(ctx, inner), 1 };
+    return { u32(std::max<std::uint64_t>(inner, 1)), u32(std::max<std::uint64_t>(len, 1)),
+        u32(std::uint64_t(blockSize)), u32(blocks * inner), u32(inner), 1 };
 }
 
 std::string checkQuantize(const Node& node)
@@ -117,7 +111,7 @@ void runQuantize(KernelContext& ctx)
     if (ctx.has(2) && ctx.count(2) != ctx.count(1))
         ctx.fail("y_zero_point must have the shape of y_scale");
     std::uint64_t count = shapeCount(shape);
-    params[0] = u32(ctx, count);
+    params[0] = u32(count);
     params.push_back(std::uint32_t(std::int32_t(lo)));
     params.push_back(std::uint32_t(std::int32_t(hi)));
     params.push_back(ctx.has(2) ? 1 : 0);
@@ -142,7 +136,7 @@ void runDequantize(KernelContext& ctx)
     auto idx = scaleIndexing(ctx, shape, 1);
     params.insert(params.end(), idx.begin(), idx.end());
     std::uint64_t count = shapeCount(shape);
-    params[0] = u32(ctx, count);
+    params[0] = u32(count);
     params.push_back(ctx.has(2) ? 1 : 0);
     ctx.output(0, ctx.type(1), shape);
     BufferRef y = ctx.outBuffer(0);
@@ -179,13 +173,13 @@ void runDynamicQuantize(KernelContext& ctx)
     std::uint64_t per = std::max<std::uint64_t>((count + groups - 1) / groups, 1);
     BufferRef partial = ctx.scratch(groups * 8);
     BufferRef x = ctx.buffer(0);
-    std::vector<std::uint32_t> minmax { u32(ctx, count), u32(ctx, per) };
+    std::vector<std::uint32_t> minmax { u32(count), u32(per) };
     ctx.dispatch("quant_minmax", {}, minmax, { x, partial }, std::uint32_t(groups));
     std::vector<std::uint32_t> finish { std::uint32_t(groups) };
     ctx.dispatch("quant_dynamic", {}, finish, { partial, scale, zp }, 1);
     if (count == 0)
         return;
-    std::vector<std::uint32_t> params { u32(ctx, count), 1, 1, 1, 0, 0, 0, 0, 255, 1 };
+    std::vector<std::uint32_t> params { u32(count), 1, 1, 1, 0, 0, 0, 0, 255, 1 };
     ctx.dispatch1D("quant_linear", {}, params, { x, scale, zp, y }, (count + 7) / 8);
 }
 

@@ -23,16 +23,6 @@ void registerIndexHostKernels(KernelRegistry& registry); // index_host.cpp
 namespace {
 
 constexpr std::size_t kMaxRank = 8;
-// Loop iterations one invocation may spend: lavapipe (llvmpipe) ends every
-// loop of an invocation silently after 65535 iterations in all.
-constexpr std::uint64_t kLoopBudget = 32768;
-
-std::uint32_t u32(std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        throw RuntimeError("tensor too large for the Vulkan runtime (more than 2^32 elements)");
-    return std::uint32_t(v);
-}
 
 // Dims are read as int in the shaders (index wrapping).
 std::uint32_t dimParam(KernelContext& ctx, std::int64_t n)

@@ -24,12 +24,6 @@ namespace {
 
 constexpr std::size_t kMaxDims = 6;
 
-std::uint32_t u32(KernelContext& ctx, std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail("tensor of " + std::to_string(v) + " elements is too large for the device kernels");
-    return std::uint32_t(v);
-}
 
 // A dim with the strides of x, scale and bias along it.
 struct Dim {
@@ -99,21 +93,21 @@ void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, Buffer
     if (groups == 0)
         return;
     std::vector<std::uint32_t> params(54, 0);
-    params[0] = u32(ctx, groups);
-    params[1] = u32(ctx, elements);
+    params[0] = u32(groups);
+    params[1] = u32(elements);
     params[2] = std::uint32_t(kept.size());
     params[3] = std::uint32_t(reduced.size());
     params[4] = floatBits(g.epsilon);
     params[5] = floatBits(g.momentum);
     for (std::size_t i = 0; i < kept.size(); ++i) {
-        params[6 + i] = u32(ctx, kept[i].size);
+        params[6 + i] = u32(kept[i].size);
         for (std::size_t k = 0; k < 3; ++k)
-            params[12 + 6 * k + i] = u32(ctx, kept[i].stride[k]);
+            params[12 + 6 * k + i] = u32(kept[i].stride[k]);
     }
     for (std::size_t i = 0; i < reduced.size(); ++i) {
-        params[30 + i] = u32(ctx, reduced[i].size);
+        params[30 + i] = u32(reduced[i].size);
         for (std::size_t k = 0; k < 3; ++k)
-            params[36 + 6 * k + i] = u32(ctx, reduced[i].stride[k]);
+            params[36 + 6 * k + i] = u32(reduced[i].stride[k]);
     }
     // Contiguous groups of whole vec4s, with per-element or per-group scale
     // and bias, take the vector path.
@@ -126,7 +120,7 @@ void recordGroupNorm(KernelContext& ctx, const GroupNorm& g, BufferRef x, Buffer
             vec4 = vec4 && (rs == 0 && k != 0 ? true : d.stride[k] % 4 == 0);
     }
     std::uint32_t gx = std::uint32_t(std::min<std::uint64_t>(groups, 65535));
-    std::uint32_t gy = u32(ctx, (groups + gx - 1) / gx);
+    std::uint32_t gy = u32((groups + gx - 1) / gx);
     ctx.dispatch("norm_group",
         { std::uint32_t(g.mode), g.hasScale ? 1u : 0u, g.hasBias ? 1u : 0u, std::uint32_t(g.stats), vec4 ? 1u : 0u },
         params, { x, scale, bias, y, stat0, stat1, in0, in1 }, gx, gy);
@@ -178,13 +172,13 @@ void runBatchNorm(KernelContext& ctx)
         if (count == 0)
             return;
         BufferRef ab = ctx.scratch(2 * c * 4);
-        std::vector<std::uint32_t> prep { u32(ctx, c), floatBits(eps) };
+        std::vector<std::uint32_t> prep { u32(c), floatBits(eps) };
         ctx.dispatch1D(
             "norm_batch_prep", {}, prep, { ctx.buffer(1), ctx.buffer(2), ctx.buffer(3), ctx.buffer(4), ab }, c);
         BufferRef x = ctx.buffer(0);
         std::uint64_t unit = inner % 4 == 0 && x.offset % 16 == 0 && y.offset % 16 == 0 ? 4 : 1;
-        std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c),
-            u32(ctx, std::max<std::uint64_t>(inner / unit, 1)) };
+        std::vector<std::uint32_t> params { u32(count / unit), u32(c),
+            u32(std::max<std::uint64_t>(inner / unit, 1)) };
         ctx.dispatch1D("norm_batch", { unit == 4 ? 1u : 0u }, params, { x, ab, y }, (count / unit + 3) / 4);
         return;
     }
@@ -366,7 +360,7 @@ void runLrn(KernelContext& ctx)
         return;
     BufferRef x = ctx.buffer(0);
     std::uint64_t unit = inner % 4 == 0 && x.offset % 16 == 0 && y.offset % 16 == 0 ? 4 : 1;
-    std::vector<std::uint32_t> params { u32(ctx, count / unit), u32(ctx, c), u32(ctx, inner / unit),
+    std::vector<std::uint32_t> params { u32(count / unit), u32(c), u32(inner / unit),
         std::uint32_t((size - 1) / 2), std::uint32_t(size / 2), floatBits(float(alpha / double(size))),
         floatBits(ctx.attrFloat("beta", 0.75f)), floatBits(ctx.attrFloat("bias", 1.0f)) };
     ctx.dispatch1D("lrn", { unit == 4 ? 1u : 0u }, params, { x, y }, (count / unit + 3) / 4);

@@ -159,12 +159,6 @@ Activations activations(const KernelContext& ctx, Cell cell, int directions)
     return out;
 }
 
-std::uint32_t u32(KernelContext& ctx, std::uint64_t v, const char* what)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail(std::string(what) + " is too large for the recurrent kernels");
-    return std::uint32_t(v);
-}
 
 void expectShape(KernelContext& ctx, int input, const char* name, const std::vector<std::int64_t>& shape)
 {
@@ -252,20 +246,20 @@ void runRecurrent(KernelContext& ctx, Cell cell)
         return;
     }
 
-    const std::uint32_t uN = u32(ctx, std::uint64_t(N), "hidden_size");
-    const std::uint32_t uH = std::uint32_t(hidden), uB = u32(ctx, std::uint64_t(batch), "batch");
-    const std::uint32_t uSeq = u32(ctx, std::uint64_t(seq), "sequence length");
-    const std::uint32_t uI = u32(ctx, std::uint64_t(inputSize), "input size");
+    const std::uint32_t uN = u32(std::uint64_t(N), "hidden_size");
+    const std::uint32_t uH = std::uint32_t(hidden), uB = u32(std::uint64_t(batch), "batch");
+    const std::uint32_t uSeq = u32(std::uint64_t(seq), "sequence length");
+    const std::uint32_t uI = u32(std::uint64_t(inputSize), "input size");
     const std::uint32_t uNd = std::uint32_t(nd);
-    const std::uint32_t M = u32(ctx, std::uint64_t(seq) * std::uint64_t(batch), "sequence length x batch");
+    const std::uint32_t M = u32(std::uint64_t(seq) * std::uint64_t(batch), "sequence length x batch");
     // Rows of H, R, X and W are read as vec4s: sizes padded to 4.
     const std::uint32_t Hp = (uH + 3) / 4 * 4, Ip = (uI + 3) / 4 * 4;
     const std::uint64_t xwCount = std::uint64_t(nd) * M * uN;
-    u32(ctx, xwCount, "the input projection");
-    u32(ctx, std::uint64_t(nd) * Ip * uN, "W");
-    u32(ctx, std::uint64_t(nd) * Hp * uN, "R");
-    u32(ctx, std::uint64_t(M) * Ip, "X");
-    u32(ctx, shapeCount(yShape), "Y");
+    u32(xwCount, "the input projection");
+    u32(std::uint64_t(nd) * Ip * uN, "W");
+    u32(std::uint64_t(nd) * Hp * uN, "R");
+    u32(std::uint64_t(M) * Ip, "X");
+    u32(shapeCount(yShape), "Y");
 
     BufferRef xw = ctx.scratch(xwCount * 4);
     // `rows` rows of `cols` floats, as rows of `padded` floats (zeros after
@@ -281,7 +275,7 @@ void runRecurrent(KernelContext& ctx, Cell cell)
         }
         if (!into)
             rec.fill(*dst.buffer, 0, dst.offset, rows * padded * 4);
-        std::vector<std::uint32_t> params { u32(ctx, rows, "a padded tensor"), padded, cols, 1, 0 };
+        std::vector<std::uint32_t> params { u32(rows, "a padded tensor"), padded, cols, 1, 0 };
         ctx.dispatch1D("seq_copy", { 1 }, params, { src, dst }, rows * cols);
         return dst;
     };
@@ -347,7 +341,7 @@ void runRecurrent(KernelContext& ctx, Cell cell)
         | (lstm && ctx.attrInt("input_forget", 0) != 0 ? 16u : 0u) | (hasBias ? 32u : 0u);
     // Batch rows per invocation: up to 4 share each weight load.
     const std::uint32_t rows = uB >= 4 ? 4 : uB >= 2 ? 2 : 1;
-    const std::uint32_t groupsY = u32(ctx, std::uint64_t(nd) * ((uB + rows - 1) / rows), "batch");
+    const std::uint32_t groupsY = u32(std::uint64_t(nd) * ((uB + rows - 1) / rows), "batch");
     if (groupsY > 65535)
         ctx.fail("batch " + std::to_string(batch) + " is too large for the recurrent kernels");
     std::vector<std::uint32_t> params;

@@ -32,14 +32,7 @@ constexpr std::size_t kMaxReducedDims = 8;
 // iterations in all, so no shader may count on more.
 constexpr std::uint64_t kChunk = 1024;
 constexpr std::uint64_t kTargetInvocations = 8192;
-constexpr std::uint64_t kLoopBudget = 32768;
 
-std::uint32_t u32(std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        throw RuntimeError("tensor too large for the Vulkan runtime (more than 2^32 elements)");
-    return std::uint32_t(v);
-}
 
 // One dispatch of shaders/reduce.comp: `outputs` x `chunks` invocations.
 struct ReducePass {

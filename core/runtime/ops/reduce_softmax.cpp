@@ -28,15 +28,7 @@ namespace {
 constexpr std::uint64_t kFewLines = 1024;
 constexpr std::uint64_t kMinChunk = 1024;
 constexpr std::uint64_t kTargetInvocations = 8192;
-// Loop iterations one invocation may spend (lavapipe stops at 65535).
-constexpr std::uint64_t kLoopBudget = 32768;
 
-std::uint32_t u32(std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        throw RuntimeError("tensor too large for the Vulkan runtime (more than 2^32 elements)");
-    return std::uint32_t(v);
-}
 
 // [outer, R, inner] around `axis`; with `flatten`, R takes every dim from
 // the axis on (Softmax before opset 13).

@@ -23,12 +23,6 @@ namespace nodus::rt {
 
 namespace {
 
-std::uint32_t u32(KernelContext& ctx, std::uint64_t v)
-{
-    if (v > std::numeric_limits<std::uint32_t>::max())
-        ctx.fail("tensor too large for the Vulkan runtime (more than 2^32 elements)");
-    return std::uint32_t(v);
-}
 
 std::uint64_t product(const std::vector<std::int64_t>& shape, std::size_t from, std::size_t to)
 {
@@ -153,9 +147,9 @@ void recordFft(KernelContext& ctx, const DftLayout& d, BufferRef x, const Buffer
     for (std::size_t f = 0; f < factors.size(); ++f) {
         std::uint64_t r = factors[f];
         bool first = f == 0, last = f + 1 == factors.size();
-        std::vector<std::uint32_t> params = { u32(ctx, total / r), u32(ctx, length), u32(ctx, ns),
-            u32(ctx, length / (ns * r)), u32(ctx, length / r), u32(ctx, d.inner), u32(ctx, d.o2), u32(ctx, d.s1),
-            u32(ctx, d.s2), u32(ctx, d.si), u32(ctx, d.sn), u32(ctx, d.used), u32(ctx, d.bins), floatBits(d.scale) };
+        std::vector<std::uint32_t> params = { u32(total / r), u32(length), u32(ns),
+            u32(length / (ns * r)), u32(length / r), u32(d.inner), u32(d.o2), u32(d.s1),
+            u32(d.s2), u32(d.si), u32(d.sn), u32(d.used), u32(d.bins), floatBits(d.scale) };
         // Bindings a stage does not use get any valid buffer.
         ctx.dispatch1D("dft_radix",
             { std::uint32_t(r), first ? 1u : 0u, last ? 1u : 0u, d.components, window ? 1u : 0u }, params,
@@ -178,8 +172,8 @@ void recordDft(KernelContext& ctx, const DftLayout& d, bool inverse, BufferRef x
         return;
     }
     std::vector<std::uint32_t> params
-        = { u32(ctx, count), u32(ctx, d.inner), u32(ctx, d.bins), u32(ctx, d.o2), u32(ctx, d.s1), u32(ctx, d.s2),
-              u32(ctx, d.si), u32(ctx, d.sn), u32(ctx, d.used), u32(ctx, std::uint64_t(d.length)), floatBits(d.scale) };
+        = { u32(count), u32(d.inner), u32(d.bins), u32(d.o2), u32(d.s1), u32(d.s2),
+              u32(d.si), u32(d.sn), u32(d.used), u32(std::uint64_t(d.length)), floatBits(d.scale) };
     ctx.dispatch1D("dft", { d.components, window ? 1u : 0u }, params, { x, tw, window ? *window : tw, y }, count);
 }
 
@@ -548,15 +542,15 @@ void runTfIdf(KernelContext& ctx)
             = upload(ctx, poolValue, HostTensor::fromInts(DataType::Int64, { std::int64_t(pool.size()) }, pool));
         BufferRef tableBuffer
             = upload(ctx, tableValue, HostTensor::fromInts(DataType::UInt32, { std::int64_t(table.size()) }, table));
-        std::uint32_t params[] = { u32(ctx, starts), u32(ctx, std::uint64_t(tokens)), u32(ctx, distances),
+        std::uint32_t params[] = { u32(starts), u32(std::uint64_t(tokens)), u32(distances),
             std::uint32_t(ctx.attrInt("min_gram_length", 1)), std::uint32_t(ctx.attrInt("max_gram_length", 1)),
-            u32(ctx, slots - 1), u32(ctx, std::uint64_t(columns)) };
+            u32(slots - 1), u32(std::uint64_t(columns)) };
         ctx.dispatch1D(KernelContext::shader("tfidf_count", rep), {}, params,
             { ctx.buffer(0), poolBuffer, tableBuffer, counts }, starts);
     }
     BufferRef weightBuffer
         = upload(ctx, weightValue, HostTensor::fromDoubles(DataType::Float, { std::int64_t(w.size()) }, w));
-    std::uint32_t params[] = { u32(ctx, count), u32(ctx, std::uint64_t(columns)), weighted ? 1u : 0u };
+    std::uint32_t params[] = { u32(count), u32(std::uint64_t(columns)), weighted ? 1u : 0u };
     ctx.dispatch1D(
         "tfidf", { tfidfMode(ctx.attrString("mode")) }, params, { counts, weightBuffer, ctx.outBuffer(0) }, count);
 }
@@ -588,7 +582,7 @@ void recordRandom(KernelContext& ctx, RandomOp op, DataType type, std::vector<st
         return;
     std::uint64_t key = randomKey(ctx);
     std::uint32_t params[]
-        = { u32(ctx, count), std::uint32_t(key), std::uint32_t(key >> 32), floatBits(a), floatBits(b) };
+        = { u32(count), std::uint32_t(key), std::uint32_t(key >> 32), floatBits(a), floatBits(b) };
     BufferRef y = ctx.outBuffer(0);
     BufferRef probabilities = op == BernoulliOp ? ctx.buffer(0) : y;
     ctx.dispatch1D(
