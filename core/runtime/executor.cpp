@@ -194,10 +194,10 @@ BufferRef Executor::ensureDevice(RtValue& value)
             }
             // A fresh buffer no recorded command uses yet: write it directly
             // where it is mapped.
-            if (isWeight && buffer->mapped)
-                std::memcpy(buffer->mapped, src.data(), src.size());
-            else
+            if (!isWeight || !buffer->mapped)
                 recorder_.upload(*buffer, src);
+            else if (!src.empty())
+                std::memcpy(buffer->mapped, src.data(), src.size());
             value.buffer = std::move(buffer);
         } else {
             throw RuntimeError("internal error: a value has neither device nor host data");

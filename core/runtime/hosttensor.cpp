@@ -265,7 +265,8 @@ std::shared_ptr<Tensor> toTensor(const HostTensor& host, const std::string& name
     case DataType::UInt32:
     case DataType::Int64:
     case DataType::UInt64:
-        std::memcpy(out.data(), host.data.data(), out.size());
+        if (!out.empty())
+            std::memcpy(out.data(), host.data.data(), out.size());
         break;
     case DataType::Bool:
         for (std::uint64_t i = 0; i < n; ++i)
