@@ -7,6 +7,7 @@
 #include "formats/onnx/onnxtypeddata.h"
 #include "ir/model.h"
 #include "ir/ownedtensordata.h"
+#include "ir/tensorstatistics.h"
 #include "ir/tensorvalues.h"
 #include "runtime/runtimeerror.h"
 #include "runtime/session.h"
@@ -65,37 +66,6 @@ Feeds makeFeeds(const Model& model, const std::map<std::string, std::string>& fi
         feeds.push_back({ v->name(), rt::makeInput(v->name(), v->type.elementType, inputDims(*v, symbols), fill, seed + k++) });
     }
     return feeds;
-}
-
-struct Stats {
-    double min = 0, max = 0, mean = 0;
-    std::uint64_t nonFinite = 0;
-};
-
-Stats statsOf(const Tensor& t)
-{
-    Stats s;
-    auto n = t.elementCount().value_or(0);
-    if (!n || !t.data)
-        return s;
-    std::vector<double> v(n);
-    decodeElements(t.dataType, t.data->bytes(), 0, n, v.data());
-    s.min = INFINITY;
-    s.max = -INFINITY;
-    double sum = 0;
-    std::uint64_t finite = 0;
-    for (double x : v) {
-        if (!std::isfinite(x)) {
-            ++s.nonFinite;
-            continue;
-        }
-        s.min = std::min(s.min, x);
-        s.max = std::max(s.max, x);
-        sum += x;
-        ++finite;
-    }
-    s.mean = finite ? sum / double(finite) : 0;
-    return s;
 }
 
 std::string dimsText(const std::vector<std::int64_t>& d)
@@ -283,7 +253,8 @@ int runModel(const Options& o)
     for (auto& t : result.outputs) {
         if (!t)
             continue; // a sequence or optional output
-        Stats s = statsOf(*t);
+        TensorStatistics s = computeStatistics(*t);
+        std::uint64_t nonFinite = s.nans + s.infs;
         std::string file;
         if (!o.outputDir.empty()) {
             std::string safe = t->name;
@@ -295,15 +266,15 @@ int runModel(const Options& o)
         }
         nlohmann::json oj { { "name", t->name }, { "type", std::string(dataTypeName(t->dataType)) },
             { "dims", t->dims }, { "min", s.min }, { "max", s.max }, { "mean", s.mean },
-            { "non_finite", s.nonFinite } };
+            { "non_finite", nonFinite } };
         if (!file.empty())
             oj["file"] = file;
         j["outputs"].push_back(oj);
         if (!o.json) {
             std::cout << t->name << ": " << dataTypeName(t->dataType) << dimsText(t->dims) << "  min " << s.min
                       << "  max " << s.max << "  mean " << s.mean;
-            if (s.nonFinite)
-                std::cout << "  non-finite " << s.nonFinite;
+            if (nonFinite)
+                std::cout << "  non-finite " << nonFinite;
             if (!file.empty())
                 std::cout << "  -> " << file;
             std::cout << '\n';

@@ -263,6 +263,34 @@ RtValue Executor::makeDevice(DataType type, std::vector<std::int64_t> shape)
     return v;
 }
 
+const Executor::Plan& Executor::planOf(const Graph& graph)
+{
+    // Once per graph and run: a Loop body runs its plan every iteration.
+    auto it = plans_.find(&graph);
+    if (it != plans_.end())
+        return it->second;
+    Plan plan;
+    plan.order = topologicalOrder(graph);
+    // Liveness: the last reader of each value (a node whose subgraphs read
+    // it by name counts as a reader).
+    std::unordered_map<std::string, const Value*> byName;
+    for (auto& v : graph.values())
+        byName[v->name()] = v.get();
+    for (std::size_t i = 0; i < plan.order.size(); ++i) {
+        for (auto* v : plan.order[i]->inputs())
+            if (v)
+                plan.lastUse[v] = i;
+        std::set<std::string> outerNames;
+        for (auto& a : plan.order[i]->attributes)
+            for (auto& sub : a.graphs)
+                outerReads(*sub, outerNames);
+        for (auto& name : outerNames)
+            if (auto found = byName.find(name); found != byName.end())
+                plan.lastUse[found->second] = i;
+    }
+    return plans_.emplace(&graph, std::move(plan)).first->second;
+}
+
 std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue> inputs, const Scope* outer, Scope* keep)
 {
     Scope local(outer);
@@ -287,30 +315,14 @@ std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue>
     for (std::size_t i = 0; i < bound.size(); ++i)
         scope.set(bound[i], std::move(inputs[i]));
 
-    auto order = topologicalOrder(graph);
+    const Plan& plan = planOf(graph);
+    const auto& order = plan.order;
+    const auto& lastUse = plan.lastUse;
     const bool top = depth_ == 1;
     if (top)
         for (std::size_t i = 0; i < graph.nodes().size(); ++i)
             nodeIndex_[graph.nodes()[i].get()] = int(i);
 
-    // Liveness: the last reader of each value (a node whose subgraphs read
-    // it by name counts as a reader).
-    std::unordered_map<const Value*, std::size_t> lastUse;
-    std::unordered_map<std::string, const Value*> byName;
-    for (auto& v : graph.values())
-        byName[v->name()] = v.get();
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        for (auto* v : order[i]->inputs())
-            if (v)
-                lastUse[v] = i;
-        std::set<std::string> outerNames;
-        for (auto& a : order[i]->attributes)
-            for (auto& sub : a.graphs)
-                outerReads(*sub, outerNames);
-        for (auto& name : outerNames)
-            if (auto it = byName.find(name); it != byName.end())
-                lastUse[it->second] = i;
-    }
     const bool release = !(keep && top && options_.keepIntermediates);
     std::unordered_set<const Value*> outputs(graph.outputs.begin(), graph.outputs.end());
 
@@ -321,7 +333,7 @@ std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue>
         runNode(node, scope);
         if (release) {
             for (auto* v : node.inputs())
-                if (v && lastUse[v] == i && !outputs.count(v) && v->graph() == &graph && !v->initializer)
+                if (v && lastUse.at(v) == i && !outputs.count(v) && v->graph() == &graph && !v->initializer)
                     scope.erase(v);
             for (auto* v : node.outputs())
                 if (v && !lastUse.count(v) && !outputs.count(v))

@@ -77,6 +77,12 @@ public:
     const Scope* currentScope() const { return scope_; }
 
 private:
+    // A graph's node order and each value's last reader.
+    struct Plan {
+        std::vector<const Node*> order;
+        std::unordered_map<const Value*, std::size_t> lastUse;
+    };
+    const Plan& planOf(const Graph& graph);
     void runNode(const Node& node, Scope& scope);
     RtValue* lookup(const Value* v, Scope& scope);
 
@@ -89,6 +95,7 @@ private:
     const Scope* scope_ = nullptr;
     int depth_ = 0;
     std::unordered_map<const Node*, int> nodeIndex_;
+    std::unordered_map<const Graph*, Plan> plans_;
 };
 
 // Host evaluation of cheap ops over small host tensors (shape arithmetic):

@@ -26,25 +26,11 @@ bool hasRep(DataType type)
 
 Rep repOf(DataType type)
 {
-    switch (type) {
-    case DataType::Int64:
-    case DataType::UInt64:
-        return Rep::I64;
-    case DataType::Bool:
-    case DataType::Int8:
-    case DataType::UInt8:
-    case DataType::Int16:
-    case DataType::UInt16:
-    case DataType::Int32:
-    case DataType::UInt32:
-    case DataType::Int4:
-    case DataType::UInt4:
-        return Rep::I32;
-    default:
-        if (!hasRep(type))
-            throw RuntimeError("the Vulkan runtime cannot hold " + std::string(dataTypeName(type)) + " tensors");
-        return Rep::F32;
-    }
+    if (type == DataType::Bool || isIntegerType(type))
+        return dataTypeBits(type) > 32 ? Rep::I64 : Rep::I32;
+    if (!hasRep(type))
+        throw RuntimeError("the Vulkan runtime cannot hold " + std::string(dataTypeName(type)) + " tensors");
+    return Rep::F32;
 }
 
 const char* repSuffix(Rep r)

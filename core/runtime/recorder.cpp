@@ -187,11 +187,9 @@ void Recorder::endNode()
     if (timestamps_ && open_ && open_->recording && !open_->marks.empty() && open_->marks.back().first == openNode_)
         vkCmdWriteTimestamp(open_->cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, open_->queries,
             open_->marks.back().second + 1);
-    int node = openNode_;
     openNode_ = -1;
     if (open_ && open_->recording && open_->dispatches >= kSegmentDispatches)
         flush(false);
-    (void)node;
 }
 
 void Recorder::barrier()

@@ -125,6 +125,7 @@ struct Candidate {
     VkPhysicalDevice pd;
     DeviceInfo info;
     std::uint32_t family;
+    int rank; // discrete GPUs first, CPU implementations last
 };
 
 std::vector<Candidate> candidates(VkInstance instance)
@@ -158,7 +159,7 @@ std::vector<Candidate> candidates(VkInstance instance)
         VkPhysicalDeviceMemoryProperties mem;
         vkGetPhysicalDeviceMemoryProperties(pd, &mem);
 
-        Candidate c { pd, {}, *family };
+        Candidate c { pd, {}, *family, rank(props.deviceType) };
         c.info.name = props.deviceName;
         c.info.kind = kindName(props.deviceType);
         c.info.driver = props.apiVersion >= VK_API_VERSION_1_2 ? std::string(driver.driverName) + " " + driver.driverInfo
@@ -171,11 +172,7 @@ std::vector<Candidate> candidates(VkInstance instance)
                 c.info.memoryBytes = std::max<std::uint64_t>(c.info.memoryBytes, mem.memoryHeaps[h].size);
         out.push_back(std::move(c));
     }
-    std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-        auto ra = a.info.kind == "discrete GPU" ? 0 : a.info.kind == "integrated GPU" ? 1 : a.info.kind == "virtual GPU" ? 2 : a.info.kind == "CPU" ? 3 : 4;
-        auto rb = b.info.kind == "discrete GPU" ? 0 : b.info.kind == "integrated GPU" ? 1 : b.info.kind == "virtual GPU" ? 2 : b.info.kind == "CPU" ? 3 : 4;
-        return ra < rb;
-    });
+    std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return a.rank < b.rank; });
     for (std::size_t i = 0; i < out.size(); ++i)
         out[i].info.index = std::uint32_t(i);
     return out;
@@ -229,7 +226,6 @@ VulkanDevice::VulkanDevice(const std::string& requested)
             throw RuntimeError("no Vulkan device matches '" + choice + "' (devices: " + names + ")");
         }
     }
-    (void)rank;
     physical_ = picked->pd;
     info_ = picked->info;
     queueFamily_ = picked->family;

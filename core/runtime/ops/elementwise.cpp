@@ -320,11 +320,6 @@ void isKernel(KernelContext& ctx)
     ctx.dispatch1D("isnaninf", { op == "IsNaN" ? 0u : 1u }, params, { ctx.buffer(0), ctx.outBuffer(0) }, out.count());
 }
 
-std::string checkFloatOnly(const Node&)
-{
-    return {};
-}
-
 } // namespace
 
 void registerElementwiseKernels(KernelRegistry& r)
@@ -348,7 +343,6 @@ void registerElementwiseKernels(KernelRegistry& r)
     r.add("CastLike", castKernel);
     r.add("IsNaN", isKernel);
     r.add("IsInf", isKernel);
-    (void)checkFloatOnly;
 }
 
 } // namespace nodus::rt
