@@ -32,6 +32,14 @@ struct Probe {
 
 struct OnnxExportReport;
 
+// Content a desktop can recognise a format's files by (shared-mime-info
+// <magic>, also used for the installers): `bytes` at `offset`.
+struct MimeMagic {
+    std::uint64_t offset = 0;
+    std::string bytes;
+    int priority = 50; // shared-mime-info's scale: 80 certain, 50 likely
+};
+
 struct WriteOptions {
     // ONNX: force tensors into a data file beside the model ("<file>.data").
     bool externalData = false;
@@ -62,6 +70,11 @@ public:
     virtual void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const;
     // The op set its nodes use: documentation, attributes, category colours.
     virtual const OpMetadata& opMetadata() const;
+    // The desktop's name for the format's files, e.g. "application/x-onnx";
+    // MIME XML, the .desktop file and installer associations come from it.
+    virtual std::string_view mimeType() const = 0;
+    // Magic bytes, for formats that have them (ONNX, a bare protobuf, has none).
+    virtual std::vector<MimeMagic> magic() const { return {}; }
 
     bool can(Capability c) const { return (capabilities() & c) != 0; }
 };

@@ -12,6 +12,7 @@ class CntkFormat final : public Format {
 public:
     std::string_view name() const override { return "cntk"; }
     std::string_view displayName() const override { return "CNTK v2 model"; }
+    std::string_view mimeType() const override { return "application/x-cntk-model"; }
     std::vector<std::string> extensions() const override { return {".model", ".cntk", ".cmf", ".dnn"}; }
     unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override { return cntkOpMetadata(); }

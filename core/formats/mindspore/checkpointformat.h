@@ -10,6 +10,7 @@ class CheckpointFormat final : public Format {
 public:
     std::string_view name() const override { return "mindspore-ckpt"; }
     std::string_view displayName() const override { return "MindSpore checkpoint"; }
+    std::string_view mimeType() const override { return "application/x-mindspore-checkpoint"; }
     std::vector<std::string> extensions() const override { return { ".ckpt" }; }
     unsigned capabilities() const override { return Read | Write; }
     int sniff(const Probe& probe) const override;

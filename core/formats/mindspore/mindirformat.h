@@ -11,6 +11,7 @@ class MindirFormat final : public Format {
 public:
     std::string_view name() const override { return "mindir"; }
     std::string_view displayName() const override { return "MindSpore MindIR model"; }
+    std::string_view mimeType() const override { return "application/x-mindspore-mindir"; }
     std::vector<std::string> extensions() const override { return { ".mindir" }; }
     unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override { return mindSporeOpMetadata(); }

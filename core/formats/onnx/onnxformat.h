@@ -8,6 +8,7 @@ class OnnxFormat final : public Format {
 public:
     std::string_view name() const override { return "onnx"; }
     std::string_view displayName() const override { return "ONNX model"; }
+    std::string_view mimeType() const override { return "application/x-onnx"; }
     std::vector<std::string> extensions() const override { return {".onnx", ".onnxtxt", ".pb", ".model"}; }
     unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     int sniff(const Probe& probe) const override;
