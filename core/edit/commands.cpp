@@ -1114,6 +1114,8 @@ bool canSaveEdit(const Model& model, EditKind kind)
         return kind == EditKind::TensorValues || kind == EditKind::TensorType;
     if (model.format == "cntk")
         return kind == EditKind::TensorValues;
+    if (model.format == "tflite")
+        return kind == EditKind::TensorValues;
     return false;
 }
 

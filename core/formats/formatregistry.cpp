@@ -5,6 +5,7 @@
 #include "mindspore/checkpointformat.h"
 #include "mindspore/mindirformat.h"
 #include "onnx/onnxformat.h"
+#include "tflite/tfliteformat.h"
 
 #include "ir/model.h"
 #include "ir/opmetadata.h"
@@ -48,6 +49,8 @@ FormatRegistry::FormatRegistry()
     static const CntkV1Format cntkV1;
     formats_.push_back(&cntk);
     formats_.push_back(&cntkV1);
+    static const TfliteFormat tflite;
+    formats_.push_back(&tflite);
 }
 
 const Format* FormatRegistry::byName(std::string_view name) const

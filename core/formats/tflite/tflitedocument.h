@@ -1,0 +1,37 @@
+#pragma once
+
+#include "ir/nativedocument.h"
+#include "ir/tensor.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace nodus {
+
+class MappedFile;
+
+// What a TFLite model keeps for writing back: the mapped file, and for each
+// stored tensor where its bytes lie and the data it was read with. A save
+// copies the file and overwrites, in place, the bytes of each tensor whose
+// data is no longer the data it was read with; a FlatBuffer's layout fixes
+// every buffer's size, so only same-size edits can be saved.
+class TfliteDocument final : public NativeDocument {
+public:
+    std::string_view formatName() const override { return "tflite"; }
+
+    struct Stored {
+        std::shared_ptr<Tensor> tensor;
+        std::shared_ptr<const TensorData> original;
+        DataType dataType = DataType::Undefined;
+        std::vector<std::int64_t> dims;
+        std::uint32_t buffer = 0; // index into Model.buffers
+        std::uint64_t offset = 0; // of the bytes in the file
+        std::uint64_t length = 0;
+    };
+
+    std::shared_ptr<const MappedFile> file;
+    std::vector<Stored> tensors;
+};
+
+} // namespace nodus
