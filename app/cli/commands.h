@@ -10,6 +10,7 @@ using Args = std::vector<std::string>;
 // Each returns the process exit code: 0 success, 1 a file could not be read
 // or written, 2 bad usage.
 int formatsCommand(const Args& args);
+int associationsCommand(const Args& args);
 int infoCommand(const Args& args);
 int graphCommand(const Args& args);
 int convertCommand(const Args& args);

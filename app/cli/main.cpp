@@ -9,6 +9,10 @@ const char* kUsage = R"(nodus-cli: inspect and convert machine-learning model fi
 
 usage:
   nodus-cli formats [--json]              list the formats Nodus knows
+  nodus-cli associations --mime-xml | --desktop | --wix | --plist
+                                          desktop file associations generated from the formats: the
+                                          shared-mime-info XML, nodus.desktop, the WiX fragment or the
+                                          macOS document types (installer/ holds the generated copies)
   nodus-cli info [--json] [--key KEY [--cipher MODE]] FILE...
                                           model summary (one JSON object per line with --json);
                                           KEY opens an encrypted MindIR (hex digits or the key's text),
@@ -83,6 +87,8 @@ int main(int argc, char** argv)
     const Args args(argv + 2, argv + argc);
     if (command == "formats")
         return formatsCommand(args);
+    if (command == "associations")
+        return associationsCommand(args);
     if (command == "info")
         return infoCommand(args);
     if (command == "graph")

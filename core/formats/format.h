@@ -49,6 +49,9 @@ struct WriteOptions {
     // put the conversion's report.
     int onnxOpset = 0;
     bool partialExport = false;
+    // A conversion runs ONNX shape inference over its result (see
+    // OnnxExportOptions::inferShapes).
+    bool inferShapes = true;
     OnnxExportReport* exportReport = nullptr;
 };
 
@@ -57,7 +60,9 @@ struct WriteOptions {
 // associations are generated from it.
 class Format {
 public:
-    enum Capability : unsigned { Read = 1, Write = 2, ExportOnnx = 4 };
+    // ExportOnnx: its models convert to ONNX. ConvertTarget: it writes models
+    // read from other formats (conversion targets in the Convert panel).
+    enum Capability : unsigned { Read = 1, Write = 2, ExportOnnx = 4, ConvertTarget = 8 };
 
     virtual ~Format() = default;
     virtual std::string_view name() const = 0;        // short name, e.g. "onnx"

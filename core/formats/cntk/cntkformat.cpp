@@ -50,6 +50,17 @@ int dictionaryValueWireType(std::uint32_t number)
 
 } // namespace
 
+std::vector<MimeMagic> CntkFormat::magic() const
+{
+    // Only the over-2-GB layout has magic; an ordinary model is a bare
+    // protobuf Dictionary whose first bytes (08 01 12) are those of many
+    // other protobufs (TensorFlow's SavedModel among them), so it has none.
+    std::string bytes;
+    for (int i = 0; i < 4; ++i) // little-endian on disk: "ktnc"
+        bytes += static_cast<char>((kLargeModelMagic >> (8 * i)) & 0xff);
+    return { { 0, bytes, 60 } };
+}
+
 int CntkFormat::sniff(const Probe& probe) const
 {
     if (!probe.file || probe.file->size() < 2)
@@ -127,17 +138,19 @@ std::unique_ptr<Model> CntkFormat::read(const Probe& probe) const
     const std::string name = probe.file->path().string();
     const auto bytes = probe.file->bytes();
     if (hasLargeModelMagic(bytes))
-        throw Error(name + ": this is a CNTK model over 2 GB, whose arrays are stored after the protobuf; Nodus "
-                           "cannot read that layout yet");
+        throw Error(name
+            + ": this is a CNTK model over 2 GB, whose arrays are stored after the protobuf; Nodus "
+              "cannot read that layout yet");
     if (bytes.size() > static_cast<std::uint64_t>(INT_MAX))
         throw Error(name + ": a CNTK Dictionary over 2 GB is not a valid protobuf");
     auto doc = std::make_shared<CntkDocument>();
     doc->file = probe.file;
-    google::protobuf::io::CodedInputStream input(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                                 static_cast<int>(bytes.size()));
+    google::protobuf::io::CodedInputStream input(
+        reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
     if (!doc->proto.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage())
-        throw Error(name + ": not a valid CNTK model: its protobuf Dictionary does not parse (the file is "
-                           "truncated, corrupted, or nested too deeply)");
+        throw Error(name
+            + ": not a valid CNTK model: its protobuf Dictionary does not parse (the file is "
+              "truncated, corrupted, or nested too deeply)");
     CntkWireIndex(*doc).build();
     return CntkImporter(doc).import();
 }

@@ -139,6 +139,22 @@ std::shared_ptr<MindirDocument> openEncrypted(const Probe& probe, const MindSpor
 
 } // namespace
 
+std::vector<MimeMagic> MindirFormat::magic() const
+{
+    // MindSpore's exporter writes ir_version "0.1.0" or "0.1.1" (field 1,
+    // five bytes) and then producer_name "MindSpore" (field 2): the producer's
+    // tag, length and name land at offset 7. An encrypted file starts with its
+    // cipher's header magic (MindSporeCipher: 0x7F3A5ED8 AES-GCM, ...D9
+    // AES-CBC, ...DA SM4-CBC, little-endian).
+    using namespace std::string_literals;
+    return {
+        { 7, "\x12\x09MindSpore"s, 60 },
+        { 0, "\xd8\x5e\x3a\x7f"s, 60 },
+        { 0, "\xd9\x5e\x3a\x7f"s, 60 },
+        { 0, "\xda\x5e\x3a\x7f"s, 60 },
+    };
+}
+
 int MindirFormat::sniff(const Probe& probe) const
 {
     if (!probe.file || probe.file->size() == 0)

@@ -15,6 +15,7 @@ public:
     std::vector<std::string> extensions() const override { return { ".mindir" }; }
     unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override { return mindSporeOpMetadata(); }
+    std::vector<MimeMagic> magic() const override;
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;
     void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const override;
