@@ -9,11 +9,17 @@
 #include "ir/tensor.h"
 #include "ir/tensorvalues.h"
 #include "ir/value.h"
+#include "util/npy.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDrag>
+#include <QMimeData>
+#include <QMouseEvent>
+#include <QTemporaryDir>
+#include <QUrl>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -254,6 +260,86 @@ TensorView::TensorView(QWidget* parent)
     clear();
 }
 
+namespace {
+
+// "Drag .npy": pressing on it and moving drags the tensor out as a file.
+class DragHandle : public QLabel {
+public:
+    explicit DragHandle(TensorView* view, QWidget* parent)
+        : QLabel(parent)
+        , view_(view)
+    {
+        setObjectName(QStringLiteral("tensorDragHandle"));
+        setText(TensorView::tr("⇲ Drag .npy"));
+        setToolTip(TensorView::tr("Drag into a file manager or another application to save the tensor as .npy"));
+        setCursor(Qt::OpenHandCursor);
+        setMargin(3);
+        setFrameShape(QFrame::StyledPanel);
+    }
+
+protected:
+    void mousePressEvent(QMouseEvent* e) override
+    {
+        if (e->button() == Qt::LeftButton)
+            pressed_ = e->position().toPoint();
+    }
+    void mouseMoveEvent(QMouseEvent* e) override
+    {
+        if (!(e->buttons() & Qt::LeftButton)
+            || (e->position().toPoint() - pressed_).manhattanLength() < QApplication::startDragDistance())
+            return;
+        QString error;
+        QMimeData* mime = view_->createDragData(&error);
+        if (!mime) {
+            emit view_->editProblem(error);
+            return;
+        }
+        auto* drag = new QDrag(this);
+        drag->setMimeData(mime);
+        drag->exec(Qt::CopyAction);
+    }
+
+private:
+    TensorView* view_;
+    QPoint pressed_;
+};
+
+QString fileNameFor(const std::string& tensorName)
+{
+    QString name = QString::fromStdString(tensorName);
+    name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+    if (name.isEmpty() || name.startsWith(QLatin1Char('.')))
+        name.prepend(QStringLiteral("tensor"));
+    return name.left(120) + QStringLiteral(".npy");
+}
+
+} // namespace
+
+QMimeData* TensorView::createDragData(QString* error)
+{
+    const auto& tensor = model_->tensor();
+    if (!tensor) {
+        if (error)
+            *error = tr("No tensor is shown.");
+        return nullptr;
+    }
+    // A fresh folder per drag: the receiver may still be copying the last one.
+    dragDir_ = std::make_unique<QTemporaryDir>();
+    const QString path = dragDir_->filePath(fileNameFor(tensor->name));
+    try {
+        if (!dragDir_->isValid())
+            throw std::runtime_error(dragDir_->errorString().toStdString());
+        writeNpy(*tensor, path.toStdString());
+    } catch (const std::exception& e) {
+        if (error)
+            *error = tr("Cannot drag the tensor out: %1").arg(QString::fromStdString(e.what()));
+        return nullptr;
+    }
+    auto* mime = new QMimeData;
+    mime->setUrls({ QUrl::fromLocalFile(path) });
+    return mime;
+}
+
 TensorView::~TensorView()
 {
     // The worker holds its own copies of what it reads; it only needs to
@@ -432,6 +518,9 @@ void TensorView::createEditActions()
     bar->addSpacing(8);
     button(Action::Import);
     button(Action::Export);
+    bar->addSpacing(8);
+    dragHandle_ = new DragHandle(this, editBar_);
+    bar->addWidget(dragHandle_);
     bar->addStretch(1);
 }
 
@@ -450,6 +539,7 @@ void TensorView::updateEditActions()
         action(a)->setEnabled(a == Action::Import ? values : numeric);
     action(Action::Cast)->setEnabled(numeric && typeEditable_);
     action(Action::Export)->setEnabled(tensor && !tensor->isSparse() && model_->errorText().isEmpty());
+    dragHandle_->setEnabled(action(Action::Export)->isEnabled());
     pasteAction_->setEnabled(values);
     table_->setEditTriggers(values
             ? QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed | QAbstractItemView::AnyKeyPressed

@@ -18,6 +18,8 @@ class QComboBox;
 class QFormLayout;
 class QHBoxLayout;
 class QLabel;
+class QMimeData;
+class QTemporaryDir;
 class QSpinBox;
 class QTableView;
 
@@ -84,6 +86,12 @@ public:
     bool hasStatistics() const { return hasStatistics_; }
     const TensorStatistics& statistics() const { return statistics_; }
 
+    // What dragging the tensor out carries: the tensor written as
+    // "<name>.npy" in a temporary folder, as a file URL a file manager
+    // copies. Null (with the reason in `error`) when it cannot be written.
+    QMimeData* createDragData(QString* error = nullptr);
+    QWidget* dragHandle() const { return dragHandle_; }
+
     TensorTableModel* tableModel() const { return model_; }
     QTableView* table() const { return table_; }
     HistogramWidget* histogram() const { return histogram_; }
@@ -126,6 +134,8 @@ private:
     QSpinBox* columnPage_ = nullptr;
     QLabel* windowLabel_ = nullptr;
     QWidget* editBar_ = nullptr;
+    QWidget* dragHandle_ = nullptr;
+    std::unique_ptr<QTemporaryDir> dragDir_;
     QComboBox* scope_ = nullptr;
     QLabel* note_ = nullptr;
     QAction* pasteAction_ = nullptr;

@@ -14,6 +14,7 @@ int associationsCommand(const Args& args);
 int infoCommand(const Args& args);
 int graphCommand(const Args& args);
 int convertCommand(const Args& args);
+int exportWeightsCommand(const Args& args);
 int editCommand(const Args& args);
 int applyWeightsCommand(const Args& args);
 int benchCommand(const Args& args);

@@ -26,7 +26,16 @@ usage:
                                           a CNTK or MindIR model saved as .onnx is converted (opset N,
                                           13 to 17, default 17); ops without an ONNX mapping are listed
                                           and fail the conversion unless --partial keeps them as
-                                          custom-domain ops
+                                          custom-domain ops; --no-shape-inference leaves out the
+                                          inferred shapes of inner values
+  nodus-cli convert IN... --output-dir DIR [--format NAME] [--opset N] [--partial] [--external-data]
+                                          convert many files, and the model files in folders
+                                          (recursively), into DIR (default format onnx); one line per
+                                          file, converted or failed with the reason and the ops
+                                          without a mapping; exit 1 when any failed
+  nodus-cli export-weights MODEL OUT.safetensors|OUT.npz [--key KEY [--cipher MODE]]
+                                          write MODEL's stored tensors as a weight set; tensors the
+                                          format cannot hold are listed and left out
   nodus-cli edit IN -o OUT EDIT...        apply edits in order and save OUT (format from its extension):
       --set-tensor NAME=FILE.npy|FILE.npz|MODEL   values from NumPy or another model's tensor NAME
       --scale-tensor NAME=F  --add-tensor NAME=F  --fill-tensor NAME=F  --zero-tensor NAME
@@ -97,6 +106,8 @@ int main(int argc, char** argv)
         return runCommand(args, command);
     if (command == "convert")
         return convertCommand(args);
+    if (command == "export-weights")
+        return exportWeightsCommand(args);
     if (command == "edit")
         return editCommand(args);
     if (command == "apply-weights")

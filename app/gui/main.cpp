@@ -1,7 +1,10 @@
 #include "mainwindow.h"
+#include "singleinstance.h"
+#include "windowmanager.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 int main(int argc, char* argv[])
 {
@@ -16,18 +19,44 @@ int main(int argc, char* argv[])
     parser.setApplicationDescription(QApplication::translate("main", "Inspect machine-learning model files."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"),
-        QApplication::translate("main", "Model to open; the sample model when omitted."), QStringLiteral("[FILE]"));
+    const QCommandLineOption newInstance(QStringLiteral("new-instance"),
+        QApplication::translate("main", "Start a separate instance instead of handing the files to a running one."));
+    parser.addOption(newInstance);
+    parser.addPositionalArgument(QStringLiteral("files"),
+        QApplication::translate("main", "Models to open, each in its own window; the sample model when omitted."),
+        QStringLiteral("[FILE...]"));
     parser.process(app);
 
-    nodus::MainWindow window;
-    QApplication::setWindowIcon(window.windowIcon());
-    window.show();
+    QStringList files;
+    for (const QString& f : parser.positionalArguments())
+        files << QFileInfo(f).absoluteFilePath();
 
-    const QStringList files = parser.positionalArguments();
+    // A file manager launches us once per double-click: hand the files to
+    // the instance already running, when there is one.
+    const QString name = nodus::SingleInstance::defaultName();
+    const bool separate = parser.isSet(newInstance);
+    if (!separate && nodus::SingleInstance::forward(name, files))
+        return 0;
+
+    nodus::WindowManager windows;
+    nodus::SingleInstance instance;
+    if (!separate) {
+        QObject::connect(&instance, &nodus::SingleInstance::filesReceived, &windows, [&windows](const QStringList& f) {
+            if (f.isEmpty())
+                windows.raiseWindow();
+            else
+                windows.openFiles(f);
+        });
+        // Failing to listen only costs the forwarding: this instance still works.
+        if (!instance.listen(name))
+            qWarning("nodus: other launches will not reach this window: %s", qPrintable(instance.errorString()));
+    }
+
+    nodus::MainWindow* first = windows.createWindow();
+    QApplication::setWindowIcon(first->windowIcon());
     if (files.isEmpty())
-        window.openSample();
+        first->openSample();
     else
-        window.openFile(files.first());
+        windows.openFiles(files, first);
     return app.exec();
 }

@@ -6,6 +6,8 @@
 #include "recentfiles.h"
 #include "weightsreportdialog.h"
 
+#include "convertpanel.h"
+#include "dropoverlay.h"
 #include "findpanel.h"
 #include "graphcanvas.h"
 #include "graphview.h"
@@ -17,6 +19,7 @@
 #include "tensorview.h"
 
 #include "convert/onnxexport.h"
+#include "convert/weightsexport.h"
 #include "edit/weighttransplant.h"
 #include "formats/formatregistry.h"
 #include "formats/onnx/onnxshapeinference.h"
@@ -29,7 +32,12 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QSpinBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -40,6 +48,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
@@ -256,6 +265,7 @@ MainWindow::MainWindow(QWidget* parent)
     , tensorView_(new TensorView(this))
     , findPanel_(new FindPanel(this))
     , runPanel_(new RunPanel(this))
+    , convertPanel_(new ConvertPanel(this))
     , undoStack_(new QUndoStack(this))
     , savePrompt_([this](const QString& fileName) { return askToSave(this, fileName); })
     , deletePrompt_([this](const QString& nodeName) { return askToDelete(this, nodeName); })
@@ -271,6 +281,10 @@ MainWindow::MainWindow(QWidget* parent)
     outline_->setObjectName(QStringLiteral("outline"));
     setCentralWidget(graphView_);
     createDocks();
+    dropOverlay_ = new DropOverlay(graphView_);
+    connect(dropOverlay_, &DropOverlay::openDropped, this, &MainWindow::requestOpen);
+    connect(dropOverlay_, &DropOverlay::convertDropped, this, &MainWindow::convertFiles);
+    connect(convertPanel_, &ConvertPanel::openRequested, this, &MainWindow::requestOpen);
 
     busyBar_ = new QProgressBar(this);
     busyBar_->setRange(0, 0); // indeterminate: readers do not report progress
@@ -470,6 +484,10 @@ void MainWindow::createMenus()
 
     file->addAction(tr("Open &Sample Model"), this, &MainWindow::openSample);
     file->addSeparator();
+    QAction* convertFiles = file->addAction(tr("Con&vert Files..."), this, [this] { showConvertFilesDialog(false); });
+    convertFiles->setObjectName(QStringLiteral("convertFilesAction"));
+    file->addAction(tr("Convert &Folder..."), this, [this] { showConvertFilesDialog(true); });
+    file->addSeparator();
     saveAction_ = file->addAction(tr("&Save"), this, &MainWindow::save);
     saveAction_->setShortcut(QKeySequence::Save);
     saveAsAction_ = file->addAction(tr("Save &As..."), this, &MainWindow::showSaveAsDialog);
@@ -481,7 +499,12 @@ void MainWindow::createMenus()
     loadWeightsAction_ = file->addAction(tr("Load &Weights..."), this, &MainWindow::showLoadWeightsDialog);
     file->addSeparator();
     QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportOnnxAction_ = exportMenu->addAction(tr("&ONNX..."), this, &MainWindow::showExportOnnxDialog);
+    exportOnnxAction_->setObjectName(QStringLiteral("exportOnnxAction"));
     exportMenu->addAction(tr("Graph &Image (PNG, SVG)..."), this, &MainWindow::showExportDialog);
+    exportWeightsAction_ = exportMenu->addAction(tr("&Weights (safetensors, npz)..."), this,
+        &MainWindow::showExportWeightsDialog);
+    exportWeightsAction_->setObjectName(QStringLiteral("exportWeightsAction"));
     file->addSeparator();
     closeAction_ = file->addAction(tr("&Close"), this, &MainWindow::closeModel);
     closeAction_->setShortcut(QKeySequence::Close);
@@ -528,7 +551,7 @@ void MainWindow::fillRecentMenu()
         // The number is an accelerator; the full path is in the status tip.
         const QString number = i < 9 ? QStringLiteral("&%1").arg(i + 1) : QStringLiteral("1&0");
         QAction* a = recentMenu_->addAction(
-            number + QLatin1Char(' ') + QFileInfo(path).fileName(), this, [this, path] { openFile(path); });
+            number + QLatin1Char(' ') + QFileInfo(path).fileName(), this, [this, path] { requestOpen({ path }); });
         a->setStatusTip(QDir::toNativeSeparators(path));
         a->setToolTip(QDir::toNativeSeparators(path));
     }
@@ -544,12 +567,229 @@ void MainWindow::showOpenDialog()
 {
     QSettings settings;
     QString selected;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"),
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Open Model"),
         settings.value(kLastDirKey, QDir::homePath()).toString(), openFilters().join(QStringLiteral(";;")), &selected);
+    if (paths.isEmpty())
+        return;
+    settings.setValue(kLastDirKey, QFileInfo(paths.first()).absolutePath());
+    requestOpen(paths);
+}
+
+void MainWindow::requestOpen(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return;
+    if (isSignalConnected(QMetaMethod::fromSignal(&MainWindow::openRequested))) {
+        emit openRequested(paths);
+        return;
+    }
+    // Queued: openFile() may ask about unsaved changes, and a modal question
+    // inside a drop would hold the dragging application.
+    QTimer::singleShot(0, this, [this, path = paths.first()] { openFile(path); });
+}
+
+bool MainWindow::isBlank() const
+{
+    if (isLoading())
+        return false;
+    return !model_ || (isSample(currentFile_) && undoStack_->isClean());
+}
+
+void MainWindow::convertFiles(const QStringList& paths)
+{
+    convertDock_->show();
+    convertDock_->raise();
+    convertPanel_->convertPaths(paths);
+}
+
+void MainWindow::showConvertFilesDialog(bool folder)
+{
+    QSettings settings;
+    const QString dir = settings.value(kLastDirKey, QDir::homePath()).toString();
+    QStringList paths;
+    if (folder) {
+        const QString picked = QFileDialog::getExistingDirectory(this, tr("Convert Folder"), dir);
+        if (!picked.isEmpty())
+            paths << picked;
+    } else {
+        paths = QFileDialog::getOpenFileNames(
+            this, tr("Convert Files"), dir, openFilters().join(QStringLiteral(";;")));
+    }
+    if (paths.isEmpty()) {
+        // Still show where conversions go and what came of them.
+        convertDock_->show();
+        convertDock_->raise();
+        return;
+    }
+    settings.setValue(kLastDirKey, QFileInfo(paths.first()).absolutePath());
+    convertFiles(paths);
+}
+
+bool MainWindow::exportOnnx(const QString& path, const OnnxExportChoice& choice)
+{
+    if (!model_)
+        return false;
+    lastFileError_.clear();
+    OnnxExportReport report;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        WriteOptions options;
+        options.onnxOpset = choice.opset;
+        options.externalData = choice.externalData;
+        options.inferShapes = choice.inferShapes;
+        options.partialExport = choice.keepUnmappedOps;
+        options.exportReport = &report;
+        FormatRegistry::instance().save(*model_, path.toStdString(), "onnx", options);
+    } catch (const std::exception& e) {
+        QApplication::restoreOverrideCursor();
+        showFileError(tr("Export to ONNX"), QString::fromStdString(e.what()));
+        return false;
+    }
+    QApplication::restoreOverrideCursor();
+    QString message = tr("Exported %1").arg(QDir::toNativeSeparators(path));
+    if (report.nodesOut > 0)
+        message += tr(" (%1 nodes converted to %2 ONNX nodes)").arg(report.nodesIn).arg(report.nodesOut);
+    statusBar()->showMessage(message, 10000);
+    if (!report.unsupported.empty() || !report.notes.empty()) {
+        QString details;
+        if (!report.unsupported.empty())
+            details += QString::fromStdString(report.unsupportedText()) + QLatin1Char('\n');
+        for (const auto& n : report.notes)
+            details += QString::fromStdString(n) + QLatin1Char('\n');
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Export to ONNX"),
+            tr("%1\n\nWorth knowing about the result:").arg(message), QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("exportReport"));
+        box->setDetailedText(details.trimmed());
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    return true;
+}
+
+void MainWindow::showExportOnnxDialog()
+{
+    if (!model_)
+        return;
+    const bool isOnnx = model_->format == "onnx";
+    if (!isOnnx && !canExportToOnnx(model_->format)) {
+        showFileError(tr("Export to ONNX"),
+            tr("%1 models do not convert to ONNX (CNTK v2 and MindIR models do).")
+                .arg(QString::fromStdString(model_->format)));
+        return;
+    }
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("exportOnnxDialog"));
+    dialog.setWindowTitle(tr("Export to ONNX"));
+    auto* opset = new QSpinBox(&dialog);
+    opset->setRange(kMinOnnxExportOpset, maxOnnxExportOpset());
+    opset->setValue(kDefaultOnnxExportOpset);
+    auto* infer = new QCheckBox(tr("Store inferred shapes of every value"), &dialog);
+    infer->setChecked(true);
+    auto* external = new QCheckBox(tr("Tensors in an external data file (<file>.data)"), &dialog);
+    auto* partial = new QCheckBox(tr("Keep ops without an ONNX mapping as custom ops"), &dialog);
+    // One protobuf holds at most 2 GB: bigger models need external data.
+    std::uint64_t bytes = 0;
+    if (model_->graph)
+        for (const auto& t : model_->graph->initializers)
+            bytes += t->data ? t->data->size() : 0;
+    if (bytes > (std::uint64_t(1) << 31) - (std::uint64_t(64) << 20)) {
+        external->setChecked(true);
+        external->setEnabled(false);
+        external->setToolTip(tr("Over 2 GB of tensors: one ONNX file cannot hold them."));
+    }
+    if (isOnnx) {
+        const auto it = std::find_if(model_->opsets.begin(), model_->opsets.end(),
+            [](const auto& o) { return o.first.empty() || o.first == "ai.onnx"; });
+        if (it != model_->opsets.end() && it->second >= opset->minimum() && it->second <= opset->maximum())
+            opset->setValue(int(it->second));
+        opset->setEnabled(false);
+        opset->setToolTip(tr("An ONNX model is written as it is, at its own opset."));
+        infer->setEnabled(false);
+        infer->setToolTip(tr("An ONNX model keeps the shapes it stores."));
+        partial->hide();
+    }
+    auto* form = new QFormLayout(&dialog);
+    form->addRow(tr("Opset:"), opset);
+    form->addRow(QString(), infer);
+    form->addRow(QString(), external);
+    form->addRow(QString(), partial);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Export..."));
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+
+    QSettings settings;
+    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
+                                               : QFileInfo(currentFile_).absolutePath();
+    const QString suggested = QDir(dir).filePath(QFileInfo(currentFile_).completeBaseName() + QStringLiteral(".onnx"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export to ONNX"), suggested, tr("ONNX model (*.onnx)"));
     if (path.isEmpty())
         return;
-    settings.setValue(kLastDirKey, QFileInfo(path).absolutePath());
-    openFile(path);
+    if (QFileInfo(path).absoluteFilePath() == QFileInfo(currentFile_).absoluteFilePath()) {
+        showFileError(tr("Export to ONNX"), tr("Choose another file: an export does not replace the open model."));
+        return;
+    }
+    OnnxExportChoice choice;
+    choice.opset = opset->value();
+    choice.externalData = external->isChecked();
+    choice.inferShapes = infer->isChecked();
+    choice.keepUnmappedOps = partial->isChecked();
+    exportOnnx(path, choice);
+}
+
+bool MainWindow::exportWeights(const QString& path)
+{
+    if (!model_)
+        return false;
+    lastFileError_.clear();
+    WeightsExportReport report;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        report = nodus::exportWeights(*model_, path.toStdString());
+    } catch (const std::exception& e) {
+        QApplication::restoreOverrideCursor();
+        showFileError(tr("Export Weights"), QString::fromStdString(e.what()));
+        return false;
+    }
+    QApplication::restoreOverrideCursor();
+    const QString message = tr("Wrote %n tensor(s) to %1", nullptr, int(report.written.size()))
+                                .arg(QDir::toNativeSeparators(path));
+    statusBar()->showMessage(message, 10000);
+    if (!report.skipped.empty()) {
+        QString details;
+        for (const auto& [name, why] : report.skipped)
+            details += QString::fromStdString(name + ": " + why) + QLatin1Char('\n');
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Export Weights"),
+            tr("%1.\n%n tensor(s) left out.", nullptr, int(report.skipped.size())).arg(message), QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("exportReport"));
+        box->setDetailedText(details.trimmed());
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    return true;
+}
+
+void MainWindow::showExportWeightsDialog()
+{
+    if (!model_)
+        return;
+    QSettings settings;
+    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
+                                               : QFileInfo(currentFile_).absolutePath();
+    QString filter;
+    const QString safetensors = tr("safetensors (*.safetensors)");
+    const QString npz = tr("NumPy arrays (*.npz)");
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Weights"),
+        QDir(dir).filePath(QFileInfo(currentFile_).completeBaseName() + QStringLiteral(".safetensors")),
+        safetensors + QStringLiteral(";;") + npz, &filter);
+    if (path.isEmpty())
+        return;
+    if (!weightsFormatFor(path.toStdString()))
+        path += filter == npz ? QStringLiteral(".npz") : QStringLiteral(".safetensors");
+    exportWeights(path);
 }
 
 void MainWindow::openFile(const QString& path)
@@ -1275,6 +1515,8 @@ void MainWindow::setBusy(bool busy, const QString& message)
 void MainWindow::updateTitle()
 {
     closeAction_->setEnabled(model_ != nullptr);
+    exportOnnxAction_->setEnabled(model_ && (model_->format == "onnx" || canExportToOnnx(model_->format)));
+    exportWeightsAction_->setEnabled(model_ != nullptr);
     saveAction_->setEnabled(model_ != nullptr);
     saveAsAction_->setEnabled(model_ != nullptr);
     loadWeightsAction_->setEnabled(model_ != nullptr);
@@ -1324,6 +1566,9 @@ void MainWindow::createDocks()
     runDock_ = dock(tr("Run"), QStringLiteral("runDock"), runPanel_, Qt::RightDockWidgetArea);
     tabifyDockWidget(nodeDock_, runDock_);
     runDock_->hide();
+    convertDock_ = dock(tr("Convert"), QStringLiteral("convertDock"), convertPanel_, Qt::RightDockWidgetArea);
+    tabifyDockWidget(nodeDock_, convertDock_);
+    convertDock_->hide();
     auto* history = new QUndoView(undoStack_, this);
     history->setObjectName(QStringLiteral("history"));
     history->setEmptyLabel(tr("<opened>"));
@@ -1537,23 +1782,29 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
-    const QList<QUrl> urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && urls.first().isLocalFile())
-        event->acceptProposedAction();
+    if (!ConvertPanel::acceptsDrop(event->mimeData()))
+        return;
+    event->acceptProposedAction();
+    // Over the graph, the overlay offers Open and Convert; it takes the
+    // drag from here on.
+    dropOverlay_->showFor(convertPanel_->targetText());
+}
+
+void MainWindow::dragLeaveEvent(QDragLeaveEvent*)
+{
+    if (!dropOverlay_->geometry().contains(graphView_->mapFromGlobal(QCursor::pos())))
+        dropOverlay_->hide();
 }
 
 void MainWindow::dropEvent(QDropEvent* event)
 {
-    // One model per window for now: the first file wins.
-    for (const QUrl& url : event->mimeData()->urls()) {
-        if (url.isLocalFile()) {
-            event->acceptProposedAction();
-            // Queued: openFile() may ask about unsaved changes, and a modal
-            // question inside the drop would hold the dragging application.
-            QTimer::singleShot(0, this, [this, path = url.toLocalFile()] { openFile(path); });
-            return;
-        }
-    }
+    // Dropped outside the overlay (on a dock): open.
+    dropOverlay_->hide();
+    const QStringList paths = ConvertPanel::localPaths(event->mimeData());
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    requestOpen(paths);
 }
 
 } // namespace nodus

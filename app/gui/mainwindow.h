@@ -21,6 +21,8 @@ class QUndoStack;
 
 namespace nodus {
 
+class ConvertPanel;
+class DropOverlay;
 class FindPanel;
 class GraphView;
 class Model;
@@ -91,6 +93,26 @@ public:
     TensorView* tensorView() const { return tensorView_; }
     FindPanel* findPanel() const { return findPanel_; }
     RunPanel* runPanel() const { return runPanel_; }
+    ConvertPanel* convertPanel() const { return convertPanel_; }
+    QDockWidget* convertDock() const { return convertDock_; }
+    DropOverlay* dropOverlay() const { return dropOverlay_; }
+    // True while the window shows nothing worth keeping: no model, or the
+    // untouched sample. Files opened from elsewhere reuse such a window.
+    bool isBlank() const;
+
+    // File > Export > ONNX: what the dialog asks.
+    struct OnnxExportChoice {
+        int opset = 17; // ignored for ONNX models, which keep theirs
+        bool externalData = false;
+        bool inferShapes = true;
+        bool keepUnmappedOps = false;
+    };
+    // Writes the open model as ONNX to `path` (converting other formats);
+    // the window keeps its file. Errors are shown; the message of the last
+    // one is lastFileError(). True when written.
+    bool exportOnnx(const QString& path, const OnnxExportChoice& choice);
+    // File > Export > Weights: the stored tensors as .safetensors or .npz.
+    bool exportWeights(const QString& path);
     QDockWidget* runDock() const { return runDock_; }
     // Writes the current graph view as PNG or SVG (by extension); returns
     // an error message, empty on success.
@@ -128,16 +150,24 @@ public slots:
     bool exportTensor(const QString& path);
     // Model > Run: the run panel for the open model.
     void showRunPanel();
+    // Opens files the user picked or dropped: through the window manager
+    // (openRequested) when there is one, each model in its own window;
+    // otherwise the first file here.
+    void requestOpen(const QStringList& paths);
+    // The Convert panel, shown, converting `paths`.
+    void convertFiles(const QStringList& paths);
 
 signals:
     void modelOpened(const QString& path);
     void openFailed(const QString& path, const QString& message);
     void keyRequested(const QString& path);
+    void openRequested(const QStringList& paths);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    void dragLeaveEvent(QDragLeaveEvent* event) override;
 
 private:
     void createDocks();
@@ -152,6 +182,9 @@ private:
     void showOpenDialog();
     bool showSaveAsDialog();
     void showLoadWeightsDialog();
+    void showExportOnnxDialog();
+    void showExportWeightsDialog();
+    void showConvertFilesDialog(bool folder);
     // True when the current document may be replaced or closed: nothing is
     // unsaved, or the user saved or discarded it.
     bool maybeSave();
@@ -184,6 +217,11 @@ private:
     TensorView* tensorView_;
     FindPanel* findPanel_;
     RunPanel* runPanel_;
+    ConvertPanel* convertPanel_;
+    DropOverlay* dropOverlay_ = nullptr;
+    QDockWidget* convertDock_ = nullptr;
+    QAction* exportOnnxAction_ = nullptr;
+    QAction* exportWeightsAction_ = nullptr;
     QDockWidget* findDock_ = nullptr;
     QDockWidget* runDock_ = nullptr;
     QDockWidget* nodeDock_ = nullptr;

@@ -8,9 +8,12 @@
 #include "util/atomicfile.h"
 #include "util/error.h"
 
+#include "util/outputsink.h"
+
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <limits>
 
@@ -27,6 +30,41 @@ std::int64_t irVersionFor(int opset)
 std::string describe(const Model& m)
 {
     return m.sourcePath.empty() ? std::string("the model") : m.sourcePath.string();
+}
+
+// Tensors smaller than this stay inside the model (onnx.external_data_helper's
+// default threshold).
+constexpr std::size_t kExternalThreshold = 1024;
+// Protobuf's hard limit on one message.
+constexpr std::size_t kProtobufLimit = static_cast<std::size_t>(std::numeric_limits<int>::max());
+
+// Moves the raw data of large initializers into `dataPath`, written
+// atomically, and points the tensors at it (location relative to the model).
+void moveToExternalData(onnx::ModelProto& proto, const std::filesystem::path& dataPath)
+{
+    AtomicFile file(dataPath);
+    OutputSink sink(file.fd(), dataPath.string());
+    for (auto& init : *proto.mutable_graph()->mutable_initializer()) {
+        if (init.raw_data().size() < kExternalThreshold)
+            continue;
+        const std::uint64_t offset = sink.position();
+        const std::string& raw = init.raw_data();
+        sink.write(std::as_bytes(std::span(raw.data(), raw.size())));
+        const auto add = [&](const std::string& key, const std::string& value) {
+            auto* e = init.add_external_data();
+            e->set_key(key);
+            e->set_value(value);
+        };
+        add("location", dataPath.filename().string());
+        add("offset", std::to_string(offset));
+        add("length", std::to_string(raw.size()));
+        init.set_data_location(onnx::TensorProto::EXTERNAL);
+        init.clear_raw_data();
+        // Keep tensors 4 KiB aligned, as onnx's helper does, so readers may map them.
+        sink.zeros((4096 - sink.position() % 4096) % 4096);
+    }
+    sink.flush();
+    file.commit();
 }
 
 } // namespace
@@ -107,16 +145,38 @@ void convertToOnnx(
     } catch (const std::exception& e) {
         throw Error(file + ": the converted ONNX model fails the ONNX checker: " + e.what());
     }
+    auto* graph = out.mutable_graph();
+    if (!options.inferShapes) {
+        graph->clear_value_info();
+        return;
+    }
+    try {
+        onnx::ShapeInferenceOptions inference(false, 0, true);
+        onnx::shape_inference::InferShapes(out, onnx::OpSchemaRegistry::Instance(), inference);
+    } catch (const std::exception& e) {
+        report.notes.push_back(std::string("shape inference stopped early: ") + e.what());
+    }
 }
 
 OnnxExportReport exportToOnnx(const Model& source, const std::filesystem::path& path, const OnnxExportOptions& options)
 {
     OnnxExportReport report;
+    exportToOnnx(source, path, options, report);
+    return report;
+}
+
+void exportToOnnx(const Model& source, const std::filesystem::path& path, const OnnxExportOptions& options,
+    OnnxExportReport& report)
+{
     onnx::ModelProto proto;
     convertToOnnx(source, options, proto, report);
-    const auto size = proto.ByteSizeLong();
-    if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        throw Error(path.string() + ": the converted model is over 2 GB, more than one ONNX protobuf can hold");
+    if (options.externalData || proto.ByteSizeLong() > kProtobufLimit) {
+        if (!options.externalData)
+            report.notes.push_back("the model is over 2 GB, so its tensors went into an external data file");
+        moveToExternalData(proto, path.string() + ".data");
+    }
+    if (proto.ByteSizeLong() > kProtobufLimit)
+        throw Error(path.string() + ": the converted model is over 2 GB even without its tensors");
     AtomicFile file(path);
     {
         google::protobuf::io::FileOutputStream stream(file.fd());
@@ -124,7 +184,6 @@ OnnxExportReport exportToOnnx(const Model& source, const std::filesystem::path& 
             throw Error(path.string() + ": writing failed");
     }
     file.commit();
-    return report;
 }
 
 } // namespace nodus

@@ -19,6 +19,14 @@ struct OnnxExportOptions {
     // are kept as ops of the source format's own domain (for viewing, not
     // running), and the report lists them.
     bool partial = false;
+    // Run ONNX shape inference over the finished model so every value is
+    // stored with its type and shape; off, only the graph's inputs and
+    // outputs keep theirs.
+    bool inferShapes = true;
+    // Store tensors over 1 KiB in "<file>.data" beside the model (ONNX
+    // external data). Models over 2 GB always need it: a single protobuf
+    // cannot hold them.
+    bool externalData = false;
 };
 
 inline constexpr int kMinOnnxExportOpset = 13;
@@ -54,8 +62,12 @@ bool canExportToOnnx(const std::string& sourceFormat);
 void convertToOnnx(
     const Model& source, const OnnxExportOptions& options, onnx::ModelProto& out, OnnxExportReport& report);
 
-// convertToOnnx, then an atomic write of `path`.
+// convertToOnnx, then an atomic write of `path` (and of its data file).
 OnnxExportReport exportToOnnx(
     const Model& source, const std::filesystem::path& path, const OnnxExportOptions& options = {});
+// The same, filling `report` as it goes, so a failed conversion still says
+// which ops had no mapping.
+void exportToOnnx(const Model& source, const std::filesystem::path& path, const OnnxExportOptions& options,
+    OnnxExportReport& report);
 
 } // namespace nodus

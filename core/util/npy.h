@@ -36,12 +36,20 @@ std::shared_ptr<Tensor> readNpyBytes(std::span<const std::byte> bytes, const std
 // (bfloat16, float8, int4, ...) and sparse tensors are refused with an Error.
 // The file is replaced atomically.
 void writeNpy(const Tensor& tensor, const std::filesystem::path& path);
+// Whether NumPy has a dtype for `type` (strings included).
+bool npyCanHold(DataType type);
 std::vector<std::byte> npyBytes(const Tensor& tensor);
 
 // The arrays of a .npz (numpy.savez, stored, or numpy.savez_compressed,
 // deflated), in archive order, named without the ".npy" suffix; folder
 // entries are skipped. Zip64 archives and encrypted members are refused.
 std::vector<std::pair<std::string, std::shared_ptr<Tensor>>> readNpz(const std::filesystem::path& path);
+// Writes a .npz as numpy.savez does: one stored (uncompressed) "<name>.npy"
+// member per array, in order. Every array must be one writeNpy accepts and
+// names must be unique; the archive must fit in 4 GiB (no Zip64, which
+// readNpz refuses too). The file is replaced atomically.
+void writeNpz(const std::vector<std::pair<std::string, const Tensor*>>& arrays, const std::filesystem::path& path);
+
 std::vector<std::pair<std::string, std::shared_ptr<Tensor>>> readNpzBytes(
     std::span<const std::byte> bytes, const std::string& nameForErrors);
 

@@ -122,9 +122,10 @@ void OnnxFormat::write(const Model& model, const std::filesystem::path& path, co
         if (options.onnxOpset)
             o.opset = options.onnxOpset;
         o.partial = options.partialExport;
-        auto report = exportToOnnx(model, path, o);
-        if (options.exportReport)
-            *options.exportReport = std::move(report);
+        o.inferShapes = options.inferShapes;
+        o.externalData = options.externalData;
+        OnnxExportReport local;
+        exportToOnnx(model, path, o, options.exportReport ? *options.exportReport : local);
         return;
     }
     try {
