@@ -721,9 +721,7 @@ void MainWindow::showExportOnnxDialog()
     if (dialog.exec() != QDialog::Accepted)
         return;
 
-    QSettings settings;
-    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
-                                               : QFileInfo(currentFile_).absolutePath();
+    const QString dir = saveFolder();
     const QString suggested = QDir(dir).filePath(QFileInfo(currentFile_).completeBaseName() + QStringLiteral(".onnx"));
     const QString path = QFileDialog::getSaveFileName(this, tr("Export to ONNX"), suggested, tr("ONNX model (*.onnx)"));
     if (path.isEmpty())
@@ -776,9 +774,7 @@ void MainWindow::showExportWeightsDialog()
 {
     if (!model_)
         return;
-    QSettings settings;
-    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
-                                               : QFileInfo(currentFile_).absolutePath();
+    const QString dir = saveFolder();
     QString filter;
     const QString safetensors = tr("safetensors (*.safetensors)");
     const QString npz = tr("NumPy arrays (*.npz)");
@@ -843,6 +839,12 @@ void MainWindow::openSample()
         }
     }
     openFile(sampleDir_->filePath(QStringLiteral("sample.onnx")));
+}
+
+QString MainWindow::saveFolder() const
+{
+    return isSample(currentFile_) ? QSettings().value(kLastDirKey, QDir::homePath()).toString()
+                                  : QFileInfo(currentFile_).absolutePath();
 }
 
 bool MainWindow::isSample(const QString& path) const
@@ -915,8 +917,7 @@ bool MainWindow::showSaveAsDialog()
     auto suffixOf = [](const Format& f) { return QString::fromStdString(f.extensions().front()).mid(1); };
 
     QSettings settings;
-    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
-                                               : QFileInfo(currentFile_).absolutePath();
+    const QString dir = saveFolder();
     const Format* first = filters.front().format;
     const QString base = QFileInfo(currentFile_).completeBaseName();
 
@@ -1007,8 +1008,7 @@ void MainWindow::showLoadWeightsDialog()
     if (!model_)
         return;
     QSettings settings;
-    const QString dir = isSample(currentFile_) ? settings.value(kLastDirKey, QDir::homePath()).toString()
-                                               : QFileInfo(currentFile_).absolutePath();
+    const QString dir = saveFolder();
     const QString path = QFileDialog::getOpenFileName(this, tr("Load Weights"), dir, kWeightsFilter);
     if (path.isEmpty())
         return;

@@ -208,6 +208,9 @@ private:
     void setBusy(bool busy, const QString& message = {});
     void updateTitle();
     bool isSample(const QString& path) const;
+    // Where save and export dialogs start: beside the open file (for the
+    // sample, the folder last opened from).
+    QString saveFolder() const;
 
     ModelLoader* loader_;
     GraphView* graphView_;
