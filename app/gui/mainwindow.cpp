@@ -51,6 +51,8 @@
 #include <QMetaMethod>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QProgressDialog>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScreen>
@@ -625,27 +627,54 @@ void MainWindow::showConvertFilesDialog(bool folder)
     convertFiles(paths);
 }
 
+// Runs `work` on a worker thread while a modal progress dialog (after a
+// moment) keeps the window painted and its model untouched; an exception
+// from `work` comes back as its message.
+QString MainWindow::runBlocking(const QString& title, const QString& label, const std::function<void()>& work)
+{
+    QString error;
+    QFuture<void> future = QtConcurrent::run([&work, &error] {
+        try {
+            work();
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+    });
+    QProgressDialog progress(label, QString(), 0, 0, this);
+    progress.setObjectName(QStringLiteral("workProgress"));
+    progress.setWindowTitle(title);
+    progress.setWindowModality(Qt::WindowModal);
+    progress.setMinimumDuration(300);
+    progress.setCancelButton(nullptr);
+    QEventLoop loop;
+    QFutureWatcher<void> watcher;
+    connect(&watcher, &QFutureWatcher<void>::finished, &loop, &QEventLoop::quit);
+    watcher.setFuture(future);
+    if (!future.isFinished())
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    future.waitForFinished();
+    return error;
+}
+
 bool MainWindow::exportOnnx(const QString& path, const OnnxExportChoice& choice)
 {
     if (!model_)
         return false;
     lastFileError_.clear();
     OnnxExportReport report;
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    try {
-        WriteOptions options;
-        options.onnxOpset = choice.opset;
-        options.externalData = choice.externalData;
-        options.inferShapes = choice.inferShapes;
-        options.partialExport = choice.keepUnmappedOps;
-        options.exportReport = &report;
-        FormatRegistry::instance().save(*model_, path.toStdString(), "onnx", options);
-    } catch (const std::exception& e) {
-        QApplication::restoreOverrideCursor();
-        showFileError(tr("Export to ONNX"), QString::fromStdString(e.what()));
+    WriteOptions options;
+    options.onnxOpset = choice.opset;
+    options.externalData = choice.externalData;
+    options.inferShapes = choice.inferShapes;
+    options.partialExport = choice.keepUnmappedOps;
+    options.exportReport = &report;
+    const QString error = runBlocking(tr("Export to ONNX"),
+        tr("Writing %1…").arg(QFileInfo(path).fileName()),
+        [&] { FormatRegistry::instance().save(*model_, path.toStdString(), "onnx", options); });
+    if (!error.isEmpty()) {
+        showFileError(tr("Export to ONNX"), error);
         return false;
     }
-    QApplication::restoreOverrideCursor();
     QString message = tr("Exported %1").arg(QDir::toNativeSeparators(path));
     if (report.nodesOut > 0)
         message += tr(" (%1 nodes converted to %2 ONNX nodes)").arg(report.nodesIn).arg(report.nodesOut);
@@ -744,15 +773,12 @@ bool MainWindow::exportWeights(const QString& path)
         return false;
     lastFileError_.clear();
     WeightsExportReport report;
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    try {
-        report = nodus::exportWeights(*model_, path.toStdString());
-    } catch (const std::exception& e) {
-        QApplication::restoreOverrideCursor();
-        showFileError(tr("Export Weights"), QString::fromStdString(e.what()));
+    const QString error = runBlocking(tr("Export Weights"), tr("Writing %1…").arg(QFileInfo(path).fileName()),
+        [&] { report = nodus::exportWeights(*model_, path.toStdString()); });
+    if (!error.isEmpty()) {
+        showFileError(tr("Export Weights"), error);
         return false;
     }
-    QApplication::restoreOverrideCursor();
     const QString message = tr("Wrote %n tensor(s) to %1", nullptr, int(report.written.size()))
                                 .arg(QDir::toNativeSeparators(path));
     statusBar()->showMessage(message, 10000);

@@ -211,6 +211,7 @@ private:
     // Where save and export dialogs start: beside the open file (for the
     // sample, the folder last opened from).
     QString saveFolder() const;
+    QString runBlocking(const QString& title, const QString& label, const std::function<void()>& work);
 
     ModelLoader* loader_;
     GraphView* graphView_;
