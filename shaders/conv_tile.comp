@@ -2,14 +2,18 @@
 // Register-tiled 2-D convolution (1-D runs with H = 1), the fast path for
 // float convs with at least 8 input channels per group.
 //
-// Built for CPU implementations (lavapipe), where every buffer load is a
-// per-lane scalar fetch (tens of cycles for 8 lanes) while arithmetic and
-// subgroup shuffles are cheap vector ops:
+// Built for CPU implementations (lavapipe), where every storage-buffer load
+// at a varying offset is a per-lane scalar loop (tens of cycles for 8 lanes)
+// while arithmetic and subgroup shuffles are cheap vector ops. Texel fetches
+// go through the sampler code, a vector gather: one fetch of 4 floats costs
+// about what one scalar storage-buffer load does (measured on llvmpipe 22.3,
+// see core/runtime/ops/conv.cpp), so inputs and weights are read as RGBA32F
+// texels:
 // - each invocation accumulates OCB output channels x PB consecutive output
 //   pixels of one row in registers;
-// - the input was copied by conv_pad.comp into a zero-padded buffer with an
-//   even row pitch, so a strip of inputs is read as 64-bit pairs with no
-//   bounds checks and is reused by all KW kernel columns;
+// - the input was copied by conv_pad.comp into a zero-padded buffer whose
+//   row pitch is a multiple of 4, so a strip of inputs is read as whole
+//   texels with no bounds checks and is reused by all KW kernel columns;
 // - the reduction runs over "rows" (input channel, kernel row): Cg * KH of
 //   them, in chunks of 8, so convs with few input channels (an RGB stem)
 //   waste little;
@@ -22,13 +26,14 @@
 // Teams own one channel block and up to 8 strips; lanes past the last strip
 // repeat it (shuffles need every lane) and store nothing.
 //
-// Params: 0 Cg, 1 Hp, 2 Wp (even), 3 OC, 4 OH, 5 OW, 6 strips per row,
+// Params: 0 Cg, 1 Hp, 2 Wp (a multiple of 4), 3 OC, 4 OH, 5 OW, 6 strips per row,
 // 7 OCg, 8 channel blocks per group, 9 C, 10 rows (Cg * KH) rounded up to 8,
 // 11 strip groups (ceil(OH * strips per row / 8)), 12 teams, 13 groups,
 // 14 activation alpha, 15 activation beta (floats).
-// Bindings: 1 padded input (float pairs), 2 packed weights (float pairs),
-// 3 bias, 4 output, 5 weights in place ([OC][Cg][KH][KW]; bound to the
-// packed ones when PACKED), 6 z (shaped as the output).
+// Bindings: 1 padded input (RGBA32F texels), 2 packed weights (RGBA32F
+// texels), 3 bias, 4 output, 5 weights in place ([OC][Cg][KH][KW], R32F
+// texels; bound to the packed ones when PACKED), 6 z (shaped as the output).
+// PB and OCB are multiples of 4, so strips and packed rows start on texels.
 #extension GL_KHR_shader_subgroup_basic : enable
 #extension GL_KHR_shader_subgroup_shuffle : enable
 #include "common.glsl"
@@ -47,27 +52,26 @@ layout(constant_id = 9) const uint PACKED = 1;
 // FusedConv: the activation (conv_act.glsl) and whether z is added.
 layout(constant_id = 10) const uint ACT = 0;
 layout(constant_id = 11) const uint HAS_Z = 0;
+// Rows are whole texels of the output (OW a multiple of 4): stores go out
+// as vec4s, a quarter of the per-lane store loops.
+layout(constant_id = 12) const uint VEC_OUT = 0;
 
-layout(std430, binding = 1) readonly buffer X_ { uint64_t xp[]; };
-layout(std430, binding = 2) readonly buffer W_ { uint64_t wp[]; };
+layout(binding = 1) uniform samplerBuffer xp;
+layout(binding = 2) uniform samplerBuffer wp;
 layout(std430, binding = 3) readonly buffer B_ { float bias[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { float y[]; };
-layout(std430, binding = 5) readonly buffer WR_ { float wr[]; };
+layout(std430, binding = 4) writeonly buffer Y4_ { vec4 y4[]; };
+layout(binding = 5) uniform samplerBuffer wr;
 layout(std430, binding = 6) readonly buffer Z_ { float z[]; };
 
 #include "conv_act.glsl"
 
-// Inputs one strip spans, rounded up to whole pairs.
-const int L2 = ((PB - 1) * SW + (KW - 1) * DW + 2) / 2;
-
-vec2 unpack2(uint64_t v)
-{
-    return vec2(uintBitsToFloat(uint(v)), uintBitsToFloat(uint(v >> 32)));
-}
+// Inputs one strip spans, rounded up to whole texels.
+const int L4 = ((PB - 1) * SW + (KW - 1) * DW + 4) / 4;
 
 void main()
 {
-    uint Cg = p[0], Hp = p[1], Wp2 = p[2] / 2, OC = p[3], OH = p[4], OW = p[5], spr = p[6], OCg = p[7];
+    uint Cg = p[0], Hp = p[1], Wp4 = p[2] / 4, OC = p[3], OH = p[4], OW = p[5], spr = p[6], OCg = p[7];
     uint blocks = p[8], C = p[9], R8 = p[10], stripGroups = p[11], teams = p[12], groups = p[13];
     uint R = Cg * uint(KH);
 
@@ -89,11 +93,10 @@ void main()
     strip = min(strip, nstrips - 1);
     uint oh = strip / spr, ow0 = (strip % spr) * uint(PB);
 
-    uint chan = Hp * Wp2;
-    uint xbase = (n * C + g * Cg) * chan + oh * uint(SH) * Wp2 + (ow0 * uint(SW)) / 2;
+    uint chan = Hp * Wp4;
+    uint xbase = (n * C + g * Cg) * chan + oh * uint(SH) * Wp4 + (ow0 * uint(SW)) / 4;
     uint wblock = (g * blocks + ob) * uint(KW);
-    uint wstride = R * uint(KW);
-    uint wrow0 = (g * OCg + ob * uint(OCB)) * wstride;
+    uint wch0 = g * OCg + ob * uint(OCB);
     uint ocLast = OCg - 1 - ob * uint(OCB);
 
     float acc[OCB][PB];
@@ -102,25 +105,27 @@ void main()
             acc[i][j] = 0.0;
 
     for (uint r0 = 0; r0 < R8; r0 += 8) {
-        // This lane's row's weights: one pair per two output channels.
+        // This lane's row's weights: one texel per four output channels.
         float wl[KW][OCB];
         if (PACKED != 0) {
             for (int kw = 0; kw < KW; ++kw) {
-                uint wb = ((wblock + uint(kw)) * R8 + r0 + l8) * uint(OCB / 2);
-                for (int t = 0; t < OCB / 2; ++t) {
-                    vec2 v = unpack2(wp[wb + t]);
-                    wl[kw][2 * t] = v.x;
-                    wl[kw][2 * t + 1] = v.y;
+                int wb = int(((wblock + uint(kw)) * R8 + r0 + l8) * uint(OCB / 4));
+                for (int t = 0; t < OCB / 4; ++t) {
+                    vec4 v = texelFetch(wp, wb + t);
+                    wl[kw][4 * t] = v.x;
+                    wl[kw][4 * t + 1] = v.y;
+                    wl[kw][4 * t + 2] = v.z;
+                    wl[kw][4 * t + 3] = v.w;
                 }
             }
         } else {
             uint row = r0 + l8;
             bool inside = row < R;
-            uint wb = wrow0 + min(row, R - 1) * uint(KW);
+            uint wb = wch0 * R * uint(KW) + min(row, R - 1) * uint(KW);
             for (int i = 0; i < OCB; ++i) {
-                uint wi = wb + min(uint(i), ocLast) * wstride;
+                uint wi = wb + min(uint(i), ocLast) * R * uint(KW);
                 for (int kw = 0; kw < KW; ++kw)
-                    wl[kw][i] = inside ? wr[wi + uint(kw)] : 0.0;
+                    wl[kw][i] = inside ? texelFetch(wr, int(wi + uint(kw))).x : 0.0;
             }
         }
         for (uint k = 0; k < 8; ++k) {
@@ -128,12 +133,14 @@ void main()
             // reads inside the input.
             uint r = min(r0 + k, R - 1);
             uint ic = r / uint(KH), kh = r % uint(KH);
-            uint xb = xbase + ic * chan + kh * uint(DH) * Wp2;
-            float strip[2 * L2];
-            for (int t = 0; t < L2; ++t) {
-                vec2 v = unpack2(xp[xb + t]);
-                strip[2 * t] = v.x;
-                strip[2 * t + 1] = v.y;
+            int xb = int(xbase + ic * chan + kh * uint(DH) * Wp4);
+            float strip[4 * L4];
+            for (int t = 0; t < L4; ++t) {
+                vec4 v = texelFetch(xp, xb + t);
+                strip[4 * t] = v.x;
+                strip[4 * t + 1] = v.y;
+                strip[4 * t + 2] = v.z;
+                strip[4 * t + 3] = v.w;
             }
             for (int kw = 0; kw < KW; ++kw) {
                 for (int i = 0; i < OCB; ++i) {
@@ -154,8 +161,18 @@ void main()
         uint oc = g * OCg + ocg;
         float b = HAS_BIAS != 0 ? bias[oc] : 0.0;
         uint yb = ((n * OC + oc) * OH + oh) * OW + ow0;
+        float o[PB];
         for (int j = 0; j < PB; ++j)
-            if (ow0 + uint(j) < OW)
-                y[yb + j] = conv_activate(acc[i][j] + b + (HAS_Z != 0 ? z[yb + j] : 0.0), ACT, pf(14), pf(15));
+            o[j] = conv_activate(
+                acc[i][j] + b + (HAS_Z != 0 && ow0 + uint(j) < OW ? z[yb + j] : 0.0), ACT, pf(14), pf(15));
+        if (VEC_OUT != 0) {
+            for (int j = 0; j < PB; j += 4)
+                if (ow0 + uint(j) < OW)
+                    y4[(yb + uint(j)) / 4] = vec4(o[j], o[j + 1], o[j + 2], o[j + 3]);
+        } else {
+            for (int j = 0; j < PB; ++j)
+                if (ow0 + uint(j) < OW)
+                    y[yb + j] = o[j];
+        }
     }
 }

@@ -457,6 +457,17 @@ private slots:
         QTest::newRow("valid s3") << ConvCase { { 1, 3, 14, 13 }, { 4, 3, 3, 2 }, 1, { 3, 3 }, {}, {}, "VALID" };
         QTest::newRow("7x7 stem s2") << ConvCase { { 1, 3, 32, 32 }, { 16, 3, 7, 7 }, 1, { 2, 2 }, {}, { 3, 3, 3, 3 } };
         QTest::newRow("resnet-ish 64") << ConvCase { { 1, 64, 14, 14 }, { 64, 64, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 } };
+        // In place (no pads, rows a multiple of 4 wide) with vec4 stores.
+        QTest::newRow("1x1 unpadded width 16") << ConvCase { { 1, 16, 6, 16 }, { 12, 16, 1, 1 }, 1, {}, {}, {} };
+        QTest::newRow("3x3 unpadded width 20")
+            << ConvCase { { 2, 8, 7, 20 }, { 20, 8, 3, 3 }, 1, {}, {}, {}, "NOTSET", false };
+        // conv_dw.comp: row tiles, vec4 stores, strides and dilations.
+        QTest::newRow("depthwise width 16") << ConvCase { { 2, 8, 13, 16 }, { 8, 1, 3, 3 }, 8, {}, {}, { 1, 1, 1, 1 } };
+        QTest::newRow("depthwise s2 width 17")
+            << ConvCase { { 1, 6, 15, 17 }, { 6, 1, 3, 3 }, 6, { 2, 2 }, {}, { 1, 1, 1, 1 } };
+        QTest::newRow("depthwise 5x5 dil 2 no bias")
+            << ConvCase { { 1, 5, 19, 11 }, { 5, 1, 5, 5 }, 5, {}, { 2, 2 }, { 4, 4, 4, 4 }, "NOTSET", false };
+        QTest::newRow("depthwise 1-D") << ConvCase { { 2, 3, 30 }, { 3, 1, 5 }, 3, { 2 }, {}, { 2, 1 } };
         QTest::newRow("wide channels odd") << ConvCase { { 1, 37, 5, 6 }, { 19, 37, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 } };
         QTest::newRow("1-D") << ConvCase { { 2, 5, 17 }, { 6, 5, 3 }, 1, { 2 }, { 1 }, { 1, 2 } };
         QTest::newRow("1-D groups dil") << ConvCase { { 1, 4, 20 }, { 6, 2, 4 }, 2, { 1 }, { 3 }, { 0, 0 } };
@@ -510,6 +521,8 @@ private slots:
         QTest::newRow("general") << 1 << 12 << true;
         QTest::newRow("few channels") << 1 << 6 << false;
         QTest::newRow("tiled") << 8 << 21 << false;
+        // minCg 0: depthwise (one channel in and out per group, conv_dw.comp).
+        QTest::newRow("depthwise") << 0 << 0 << false;
     }
     void convRandom()
     {
@@ -522,9 +535,10 @@ private slots:
         auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
         std::mt19937 rng(2024 + minCg + general);
         auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        bool depthwise = minCg == 0;
         for (int t = 0; t < 24; ++t) {
-            std::int64_t group = pick(1, 3);
-            std::int64_t cg = pick(minCg, maxCg), ocg = pick(1, 37);
+            std::int64_t group = depthwise ? pick(1, 19) : pick(1, 3);
+            std::int64_t cg = depthwise ? 1 : pick(minCg, maxCg), ocg = depthwise ? 1 : pick(1, 37);
             std::int64_t kh = pick(1, 4), kw = pick(1, 4), sh = pick(1, 3), sw = pick(1, 3);
             std::int64_t dh = pick(1, 2), dw = pick(1, 2);
             Ints pads { pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2) };
@@ -566,28 +580,27 @@ private slots:
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
     }
 
-    // com.microsoft FusedConv: activation(conv + bias + z), on the tiled and
-    // the general kernel.
+    // com.microsoft FusedConv: activation(conv + bias + z), on the tiled,
+    // the general and the depthwise kernel.
     void fusedConv_data()
     {
         QTest::addColumn<QString>("activation");
         QTest::addColumn<std::vector<double>>("params");
         QTest::addColumn<bool>("z");
-        QTest::addColumn<bool>("general");
-        for (bool general : { false, true }) {
-            const char* path = general ? "general" : "tiled";
+        QTest::addColumn<QString>("kernel");
+        for (QString path : { "tiled", "general", "depthwise" }) {
             QTest::newRow(qPrintable(QString("Relu + z %1").arg(path)))
-                << QString("Relu") << std::vector<double> {} << true << general;
+                << QString("Relu") << std::vector<double> {} << true << path;
             QTest::newRow(qPrintable(QString("LeakyRelu %1").arg(path)))
-                << QString("LeakyRelu") << std::vector<double> { 0.1 } << false << general;
+                << QString("LeakyRelu") << std::vector<double> { 0.1 } << false << path;
             QTest::newRow(qPrintable(QString("Clip %1").arg(path)))
-                << QString("Clip") << std::vector<double> { -0.5, 0.7 } << true << general;
+                << QString("Clip") << std::vector<double> { -0.5, 0.7 } << true << path;
             QTest::newRow(qPrintable(QString("Sigmoid %1").arg(path)))
-                << QString("Sigmoid") << std::vector<double> {} << false << general;
+                << QString("Sigmoid") << std::vector<double> {} << false << path;
             QTest::newRow(qPrintable(QString("HardSigmoid %1").arg(path)))
-                << QString("HardSigmoid") << std::vector<double> { 0.3, 0.4 } << false << general;
+                << QString("HardSigmoid") << std::vector<double> { 0.3, 0.4 } << false << path;
             QTest::newRow(qPrintable(QString("none + z %1").arg(path)))
-                << QString("") << std::vector<double> {} << true << general;
+                << QString("") << std::vector<double> {} << true << path;
         }
     }
     void fusedConv()
@@ -596,16 +609,19 @@ private slots:
         QFETCH(QString, activation);
         QFETCH(std::vector<double>, params);
         QFETCH(bool, z);
-        QFETCH(bool, general);
-        if (general)
+        QFETCH(QString, kernel);
+        if (kernel == "general")
             qputenv("NODUS_CONV_GENERIC", "1");
         auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
-        Dims xs { 1, 16, 9, 10 }, ws { 24, 16, 3, 3 };
+        bool depthwise = kernel == "depthwise";
+        std::int64_t group = depthwise ? 24 : 1;
+        // The depthwise rows are a multiple of 4 wide (its vec4 stores).
+        Dims xs { 1, depthwise ? 24 : 16, 9, depthwise ? 12 : 10 }, ws { 24, depthwise ? 1 : 16, 3, 3 };
         Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
         auto x = randomValues(countOf(xs), 111), w = randomValues(countOf(ws), 112), b = randomValues(24, 113);
         Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
         Dims ys;
-        auto expected = convRef(x, xs, w, ws, &b, 1, strides, dil, g, ys);
+        auto expected = convRef(x, xs, w, ws, &b, group, strides, dil, g, ys);
         auto zv = randomValues(countOf(ys), 114);
         std::string act = activation.toStdString();
         for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -625,8 +641,8 @@ private slots:
         OpRun r;
         r.op = "FusedConv";
         r.domain = "com.microsoft";
-        r.attributes
-            = { intsAttr("pads", pads), stringAttr("activation", act), floatsAttr("activation_params", params) };
+        r.attributes = { intsAttr("pads", pads), intAttr("group", group), stringAttr("activation", act),
+            floatsAttr("activation_params", params) };
         r.inputs = { tensorOf(DataType::Float, xs, x), tensorOf(DataType::Float, ws, w),
             tensorOf(DataType::Float, { 24 }, b) };
         if (z)

@@ -56,7 +56,8 @@ Buffer* BufferPool::create(VkDeviceSize bytes, bool hostVisible)
     auto b = std::make_unique<Buffer>();
     VkBufferCreateInfo ci { VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO };
     ci.size = bytes;
-    ci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT
+    ci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT
+        | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT
         | (hostVisible ? VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT : 0);
     ci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     vkCheck(vkCreateBuffer(device_.device(), &ci, nullptr, &b->handle), "vkCreateBuffer");

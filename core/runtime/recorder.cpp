@@ -1,6 +1,7 @@
 #include "recorder.h"
 
 #include "runtimeerror.h"
+#include "shaders.h"
 #include "vulkandevice.h"
 
 #include <algorithm>
@@ -26,6 +27,7 @@ struct Recorder::Segment {
     std::size_t chunkIndex = 0;
     VkDeviceSize chunkUsed = 0;
     std::vector<std::shared_ptr<Buffer>> staging;
+    std::vector<VkBufferView> views; // texel bindings, destroyed on retire
     VkQueryPool queries = VK_NULL_HANDLE;
     std::uint32_t queriesUsed = 0;
     std::vector<std::pair<int, std::uint32_t>> marks; // node, first query
@@ -52,6 +54,8 @@ Recorder::~Recorder()
             return;
         for (auto p : s->pools)
             vkDestroyDescriptorPool(device_.device(), p, nullptr);
+        for (auto v : s->views)
+            vkDestroyBufferView(device_.device(), v, nullptr);
         if (s->queries)
             vkDestroyQueryPool(device_.device(), s->queries, nullptr);
         if (s->fence)
@@ -137,6 +141,9 @@ void Recorder::retire(Segment& s)
     s.chunkIndex = 0;
     s.chunkUsed = 0;
     s.staging.clear();
+    for (auto v : s.views)
+        vkDestroyBufferView(device_.device(), v, nullptr);
+    s.views.clear();
     s.dispatches = 0;
     vkResetCommandBuffer(s.cmd, 0);
 }
@@ -236,10 +243,11 @@ VkDescriptorSet Recorder::descriptorSet(VkDescriptorSetLayout layout)
     Segment& s = current();
     auto newPool = [&] {
         VkDescriptorPoolSize sizes[] = { { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kSetsPerPool * 12 },
-            { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, kSetsPerPool } };
+            { VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, kSetsPerPool },
+            { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, kSetsPerPool * 4 } };
         VkDescriptorPoolCreateInfo pi { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO };
         pi.maxSets = kSetsPerPool;
-        pi.poolSizeCount = 2;
+        pi.poolSizeCount = 3;
         pi.pPoolSizes = sizes;
         VkDescriptorPool pool;
         vkCheck(vkCreateDescriptorPool(device_.device(), &pi, nullptr, &pool), "vkCreateDescriptorPool");
@@ -265,24 +273,70 @@ VkDescriptorSet Recorder::descriptorSet(VkDescriptorSetLayout layout)
     return set;
 }
 
+VkDeviceSize Recorder::texelAlignment() const
+{
+    return std::max<VkDeviceSize>(device_.limits().minTexelBufferOffsetAlignment, 16);
+}
+
+namespace {
+
+std::uint32_t texelBytes(VkFormat format)
+{
+    switch (format) {
+    case VK_FORMAT_R32G32B32A32_SFLOAT:
+    case VK_FORMAT_R32G32B32A32_UINT:
+    case VK_FORMAT_R32G32B32A32_SINT:
+        return 16;
+    case VK_FORMAT_R32_SFLOAT:
+    case VK_FORMAT_R32_UINT:
+    case VK_FORMAT_R32_SINT:
+        return 4;
+    default:
+        throw RuntimeError("internal error: texel format " + std::to_string(int(format)) + " is not supported");
+    }
+}
+
+} // namespace
+
 void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> specialization,
     std::span<const std::uint32_t> params, std::span<const BufferRef> buffers, std::uint32_t gx, std::uint32_t gy,
     std::uint32_t gz)
 {
     if (gx == 0 || gy == 0 || gz == 0)
         return;
-    const auto& p = device_.pipeline(shader, std::uint32_t(buffers.size() + 1), specialization);
+    std::vector<VkDescriptorType> types(buffers.size());
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+        if (!buffers[i].buffer)
+            throw RuntimeError("internal error: kernel " + std::string(shader) + " bound no buffer");
+        types[i] = buffers[i].texel != VK_FORMAT_UNDEFINED ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                           : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    }
+    const auto& p = device_.pipeline(shader, types, specialization);
     Segment& s = current();
     VkDescriptorSet set = descriptorSet(p.setLayout);
-    std::vector<VkDescriptorBufferInfo> infos;
-    infos.reserve(buffers.size() + 1);
-    infos.push_back({ VK_NULL_HANDLE, 0, 0 });
+    std::vector<VkDescriptorBufferInfo> infos(buffers.size() + 1);
+    std::vector<VkBufferView> views(buffers.size() + 1, VK_NULL_HANDLE);
     BufferRef pb = paramBlock(params);
     infos[0] = { pb.buffer->handle, pb.offset, pb.size };
-    for (auto& b : buffers) {
-        if (!b.buffer)
-            throw RuntimeError("internal error: kernel " + std::string(shader) + " bound no buffer");
-        infos.push_back({ b.buffer->handle, b.offset, b.size });
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+        const BufferRef& b = buffers[i];
+        infos[i + 1] = { b.buffer->handle, b.offset, b.size };
+        if (types[i] != VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER)
+            continue;
+        VkDeviceSize unit = texelBytes(b.texel);
+        VkDeviceSize end = b.size == VK_WHOLE_SIZE ? b.buffer->size : std::min(b.buffer->size, b.offset + b.size);
+        VkDeviceSize range = end > b.offset ? (end - b.offset) / unit * unit : 0;
+        if (b.offset % texelAlignment() != 0 || range == 0 || range / unit > device_.limits().maxTexelBufferElements)
+            throw RuntimeError("internal error: kernel " + std::string(shader) + " bound a texel buffer of "
+                + std::to_string(range) + " bytes at offset " + std::to_string(b.offset)
+                + " that the device cannot view");
+        VkBufferViewCreateInfo vi { VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO };
+        vi.buffer = b.buffer->handle;
+        vi.format = b.texel;
+        vi.offset = b.offset;
+        vi.range = range;
+        vkCheck(vkCreateBufferView(device_.device(), &vi, nullptr, &views[i + 1]), "vkCreateBufferView");
+        s.views.push_back(views[i + 1]);
     }
     std::vector<VkWriteDescriptorSet> writes(infos.size());
     for (std::uint32_t i = 0; i < infos.size(); ++i) {
@@ -290,8 +344,13 @@ void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> 
         writes[i].dstSet = set;
         writes[i].dstBinding = i;
         writes[i].descriptorCount = 1;
-        writes[i].descriptorType = i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        writes[i].pBufferInfo = &infos[i];
+        if (views[i]) {
+            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+            writes[i].pTexelBufferView = &views[i];
+        } else {
+            writes[i].descriptorType = i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            writes[i].pBufferInfo = &infos[i];
+        }
     }
     vkUpdateDescriptorSets(device_.device(), std::uint32_t(writes.size()), writes.data(), 0, nullptr);
     vkCmdBindPipeline(s.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
@@ -308,6 +367,11 @@ void Recorder::dispatch1D(std::string_view shader, std::span<const std::uint32_t
 {
     if (invocations == 0)
         return;
+    // A size other than the shader's own would cover the wrong number of
+    // invocations (or run idle ones by the thousand).
+    if (std::uint32_t declared = shaderLocalSizeX(shader); declared != 0 && declared != localSize)
+        throw RuntimeError("internal error: kernel " + std::string(shader) + " has workgroups of "
+            + std::to_string(declared) + ", dispatched as " + std::to_string(localSize));
     std::uint64_t groups = (invocations + localSize - 1) / localSize;
     std::uint32_t maxX = std::min<std::uint32_t>(device_.limits().maxComputeWorkGroupCount[0], 65535);
     std::uint32_t gx = std::uint32_t(std::min<std::uint64_t>(groups, maxX));

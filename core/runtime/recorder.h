@@ -13,11 +13,15 @@ namespace nodus::rt {
 
 class VulkanDevice;
 
-// A buffer range bound to a kernel.
+// A buffer range bound to a kernel: a storage buffer, or with `texel` set a
+// uniform texel buffer of that format (a samplerBuffer in the shader). CPU
+// drivers fetch texels with vector gathers where storage-buffer loads at
+// varying offsets are per-lane scalar loops (see shaders/conv_tile.comp).
 struct BufferRef {
     const Buffer* buffer = nullptr;
     VkDeviceSize offset = 0;
     VkDeviceSize size = VK_WHOLE_SIZE;
+    VkFormat texel = VK_FORMAT_UNDEFINED;
 };
 
 // Records a whole inference into few command buffers. Every dispatch is
@@ -34,7 +38,9 @@ public:
     Recorder& operator=(const Recorder&) = delete;
 
     // Binding 0 is `params` (a uint array in a host-visible arena), the rest
-    // `buffers` in order. Groups of 0 record nothing.
+    // `buffers` in order. Groups of 0 record nothing. A texel binding's
+    // offset must be a multiple of texelAlignment() and its range is cut to
+    // whole texels.
     void dispatch(std::string_view shader, std::span<const std::uint32_t> specialization,
         std::span<const std::uint32_t> params, std::span<const BufferRef> buffers, std::uint32_t groupsX,
         std::uint32_t groupsY = 1, std::uint32_t groupsZ = 1);
@@ -65,6 +71,8 @@ public:
     // node -> device milliseconds, summed over the run so far (after a
     // waiting flush).
     const std::vector<std::pair<int, double>>& timings() const { return timings_; }
+
+    VkDeviceSize texelAlignment() const;
 
     std::uint64_t dispatchCount() const { return dispatches_; }
     std::uint64_t submitCount() const { return submits_; }

@@ -10,5 +10,8 @@ namespace nodus::rt {
 // there is no such shader.
 std::span<const std::uint32_t> shaderCode(std::string_view name);
 bool hasShader(std::string_view name);
+// The workgroup width a shader declares (layout(local_size_x = N)), or 0
+// when it takes it from a specialization constant.
+std::uint32_t shaderLocalSizeX(std::string_view name);
 
 } // namespace nodus::rt

@@ -34,6 +34,22 @@ bool hasShader(std::string_view name)
     return false;
 }
 
+std::uint32_t shaderLocalSizeX(std::string_view name)
+{
+    // OpExecutionMode (opcode 16) <entry> LocalSize (mode 17) x y z, after
+    // the 5-word module header.
+    auto code = shaderCode(name);
+    for (std::size_t i = 5; i < code.size();) {
+        std::uint32_t words = code[i] >> 16, op = code[i] & 0xFFFF;
+        if (words == 0)
+            break;
+        if (op == 16 && words >= 6 && i + 3 < code.size() && code[i + 2] == 17)
+            return code[i + 3];
+        i += words;
+    }
+    return 0;
+}
+
 void vkCheck(VkResult result, const char* what)
 {
     if (result == VK_SUCCESS)
@@ -319,11 +335,17 @@ std::uint32_t VulkanDevice::memoryType(std::uint32_t allowedBits, bool hostVisib
 }
 
 const VulkanDevice::Pipeline& VulkanDevice::pipeline(
-    std::string_view shader, std::uint32_t bindings, std::span<const std::uint32_t> specialization)
+    std::string_view shader, std::span<const VkDescriptorType> types, std::span<const std::uint32_t> specialization)
 {
+    // Layouts and pipelines are keyed by the bindings' kinds: 's' storage
+    // buffer, 't' uniform texel buffer.
+    std::string kinds;
+    for (auto t : types)
+        kinds += t == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER ? 't' : 's';
+    std::uint32_t bindings = std::uint32_t(types.size() + 1);
     std::string key(shader);
     key += '/';
-    key += std::to_string(bindings);
+    key += kinds;
     for (auto v : specialization) {
         key += ',';
         key += std::to_string(v);
@@ -332,12 +354,12 @@ const VulkanDevice::Pipeline& VulkanDevice::pipeline(
     if (auto it = pipelines_.find(key); it != pipelines_.end())
         return *it->second;
 
-    auto& layout = layouts_[bindings];
+    auto& layout = layouts_[kinds];
     if (!layout.first) {
         std::vector<VkDescriptorSetLayoutBinding> b(bindings);
         for (std::uint32_t i = 0; i < bindings; ++i)
-            b[i] = { i, i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
-                VK_SHADER_STAGE_COMPUTE_BIT, nullptr };
+            b[i] = { i, i == 0 ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : types[i - 1], 1, VK_SHADER_STAGE_COMPUTE_BIT,
+                nullptr };
         VkDescriptorSetLayoutCreateInfo lci { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO };
         lci.bindingCount = bindings;
         lci.pBindings = b.data();

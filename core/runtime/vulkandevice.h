@@ -64,9 +64,10 @@ public:
         VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
         std::uint32_t bindings = 0;
     };
-    // The compute pipeline of shader `name` with `bindings` storage buffers
-    // and these specialization constants (constant_id i = specialization[i]).
-    const Pipeline& pipeline(std::string_view shader, std::uint32_t bindings,
+    // The compute pipeline of shader `name` whose bindings 1..n have these
+    // descriptor types (storage or uniform texel buffers), with these
+    // specialization constants (constant_id i = specialization[i]).
+    const Pipeline& pipeline(std::string_view shader, std::span<const VkDescriptorType> bindings,
         std::span<const std::uint32_t> specialization = {});
     static constexpr std::uint32_t kPushConstantBytes = 128;
 
@@ -85,7 +86,8 @@ private:
     DeviceInfo info_;
 
     std::mutex mutex_;
-    std::map<std::uint32_t, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
+    // Keyed by the bindings' kinds: 's' storage buffer, 't' texel buffer.
+    std::map<std::string, std::pair<VkDescriptorSetLayout, VkPipelineLayout>, std::less<>> layouts_;
     std::map<std::string, VkShaderModule, std::less<>> modules_;
     std::map<std::string, std::unique_ptr<Pipeline>, std::less<>> pipelines_;
 };

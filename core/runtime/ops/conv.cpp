@@ -136,7 +136,6 @@ std::vector<std::int64_t> outShape(std::span<const std::int64_t> inputShape, std
     return s;
 }
 
-
 std::uint32_t groupsFor(KernelContext& ctx, std::uint64_t count, std::uint64_t per)
 {
     std::uint64_t g = (count + per - 1) / per;
@@ -243,8 +242,8 @@ Epilogue epilogueOf(KernelContext& ctx, bool fused)
     return e;
 }
 
-// conv_tile.comp needs 64-bit integers (its pair loads) and subgroup
-// shuffles over at least 8 lanes in compute shaders.
+// conv_tile.comp needs subgroup shuffles over at least 8 lanes in compute
+// shaders.
 bool tileConvSupported(KernelContext& ctx)
 {
     static std::mutex mutex;
@@ -260,14 +259,36 @@ bool tileConvSupported(KernelContext& ctx)
     props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
     props.pNext = &sub;
     vkGetPhysicalDeviceProperties2(device.physicalDevice(), &props);
-    bool ok = device.info().int64 && props.properties.apiVersion >= VK_API_VERSION_1_1 && sub.subgroupSize >= 8
-        && sub.subgroupSize <= 64 && (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
+    bool ok = props.properties.apiVersion >= VK_API_VERSION_1_1 && sub.subgroupSize >= 8 && sub.subgroupSize <= 64
+        && (sub.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT)
         && (sub.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT)
         && (sub.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
     cache.emplace(device.physicalDevice(), ok);
     return ok;
 }
 
+// Copies planes x ([planes][H][W], at a texel-aligned offset) into a
+// zero-padded scratch buffer [planes][Hp][Wp] with the input at (PT, PL);
+// Wp is a multiple of 4, so rows start on texels.
+BufferRef padInput(KernelContext& ctx, BufferRef x, std::int64_t planes, std::int64_t H, std::int64_t W,
+    std::int64_t Hp, std::int64_t Wp, std::int64_t PT, std::int64_t PL)
+{
+    BufferRef xp = ctx.scratch(std::uint64_t(planes * Hp * Wp) * 4);
+    std::vector<std::uint32_t> pp { u32(Wp / 4), u32(H), u32(W), u32(Hp), u32(PT), u32(PL), u32(planes * Hp * Wp / 4) };
+    x.texel = VK_FORMAT_R32_SFLOAT;
+    ctx.dispatch1D("conv_pad", {}, pp, { x, xp }, std::uint64_t(planes * Hp * Wp / 4), 64);
+    return xp;
+}
+
+// Why texels (llvmpipe 22.3, LLVM 15, AVX2, measured with a throwaway
+// harness: 8192 invocations x 8192 loads at varying offsets, wall time per
+// 8-lane load on 2 busy cores): a storage-buffer float 31-109 ns, a uint64
+// 58-90 ns, a vec4 117 ns (every component a per-lane loop of its own), a
+// uniform-buffer float 20 ns but a vec4 87 ns (a gather per component),
+// shared memory 91 ns, while a texelFetch of an RGBA32F texel buffer took
+// 21-50 ns and an R32F one 33-41 ns: a quarter of the fetches per float at
+// about a third of the cost. Stores stay storage buffers (imageStore to a
+// texel buffer: 820 ns); a vec4 store costs about 1.3 float stores.
 // The fast path for 2-D (and 1-D) float convs: pad the input, repack the
 // weights, then conv_tile.comp. Returns false when the shape does not suit
 // it (few channels per group, huge kernels) or the device lacks what it needs.
@@ -283,8 +304,9 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t DH = w.dilation[1], DW = w.dilation[2], OH = w.out[1], OW = w.out[2];
     std::int64_t H = w.in[1], W = w.in[2];
     // Strips of 8 pixels: narrower ones cost more than the pixels a strip
-    // wastes past the row end (28 and 14 wide rows measured).
-    std::int64_t PB = OW <= 2 ? 2 : OW <= 4 ? 4 : 8;
+    // wastes past the row end (28 and 14 wide rows measured). Strips start
+    // on whole texels (4 floats), so they are at least 4 wide.
+    std::int64_t PB = OW <= 4 ? 4 : 8;
     // Wider channel blocks feed each input load to more multiply-adds; past
     // OCB * KW of about 100 weights per lane the driver's register
     // allocation falls apart.
@@ -299,11 +321,18 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t spr = (OW + PB - 1) / PB;
     std::int64_t needW = (spr * PB - 1) * SW + (KW - 1) * DW + 1;
     std::int64_t needH = (OH - 1) * SH + (KH - 1) * DH + 1;
-    std::int64_t Wp = (needW + 1) / 2 * 2, Hp = needH;
+    std::int64_t Wp = (needW + 3) / 4 * 4, Hp = needH;
     std::int64_t PT = w.head[1], PL = w.head[2];
     BufferRef x = ctx.buffer(0);
+    BufferRef weights = ctx.buffer(1);
+    VkDeviceSize align = ctx.recorder().texelAlignment();
+    // Texel views start on aligned offsets and span at most
+    // maxTexelBufferElements texels.
+    std::uint64_t maxTexels = ctx.executor().device().limits().maxTexelBufferElements;
+    if (weights.offset % align != 0 || x.offset % align != 0 || ctx.count(1) > maxTexels)
+        return false;
     // Unpadded inputs whose rows hold every strip are read in place.
-    bool direct = PT == 0 && PL == 0 && W % 2 == 0 && needW <= W && needH <= H && x.offset % 8 == 0;
+    bool direct = PT == 0 && PL == 0 && W % 4 == 0 && needW <= W && needH <= H;
     if (direct) {
         Wp = W;
         Hp = H;
@@ -316,39 +345,82 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     u32(N * C * Hp * Wp);
     u32(packedCount);
     u32(teams * 8);
+    if (std::uint64_t(N * C * Hp * Wp / 4) > maxTexels || std::uint64_t(packedCount / 4) > maxTexels)
+        return false;
 
-    if (!direct) {
-        if (Hp > 65535 || N * C > 65535)
-            return false;
-        BufferRef xp = ctx.scratch(std::uint64_t(N * C * Hp * Wp) * 4);
-        std::vector<std::uint32_t> pp { u32(Wp / 2), u32(H), u32(W), u32(Hp), u32(PT),
-            u32(PL) };
-        ctx.dispatch("conv_pad", {}, pp, { x, xp }, groupsFor(ctx, std::uint64_t(Wp / 2), 64), std::uint32_t(Hp),
-            std::uint32_t(N * C));
-        x = xp;
-    }
+    if (!direct)
+        x = padInput(ctx, x, N * C, H, W, Hp, Wp, PT, PL);
     // Packing the weights costs a pass over them; it pays when many teams
     // (strip groups) read each weight.
-    BufferRef weights = ctx.buffer(1);
     bool pack = N * stripGroups >= 4 && group * blocks <= 65535;
     BufferRef packed = weights;
     if (pack) {
         packed = ctx.scratch(std::uint64_t(packedCount) * 4);
-        std::vector<std::uint32_t> pk { u32(R8), u32(OCB), u32(KW), u32(blocks), u32(OCg),
-            u32(Cg * KH) };
+        std::vector<std::uint32_t> pk { u32(R8), u32(OCB), u32(KW), u32(blocks), u32(OCg), u32(Cg * KH) };
         ctx.dispatch("conv_pack", {}, pk, { weights, packed }, groupsFor(ctx, std::uint64_t(R8), 64), std::uint32_t(KW),
             std::uint32_t(group * blocks));
     }
 
-    std::vector<std::uint32_t> p { u32(Cg), u32(Hp), u32(Wp), u32(OC), u32(OH), u32(OW),
-        u32(spr), u32(OCg), u32(blocks), u32(C), u32(R8), u32(stripGroups),
-        u32(teams), u32(group), floatBits(e.alpha), floatBits(e.beta) };
+    std::vector<std::uint32_t> p { u32(Cg), u32(Hp), u32(Wp), u32(OC), u32(OH), u32(OW), u32(spr), u32(OCg),
+        u32(blocks), u32(C), u32(R8), u32(stripGroups), u32(teams), u32(group), floatBits(e.alpha), floatBits(e.beta) };
+    x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    packed.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    BufferRef plain = ctx.buffer(1), inPlace = plain;
+    inPlace.texel = VK_FORMAT_R32_SFLOAT;
     ctx.dispatch1D("conv_tile",
         { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
             std::uint32_t(DW), std::uint32_t(OCB), std::uint32_t(PB), hasBias ? 1u : 0u, pack ? 1u : 0u, e.act,
-            e.z ? 1u : 0u },
-        p, { x, packed, hasBias ? ctx.buffer(2) : weights, ctx.outBuffer(0), weights, e.z ? ctx.buffer(3) : weights },
+            e.z ? 1u : 0u, OW % 4 == 0 && ctx.outBuffer(0).offset % 16 == 0 ? 1u : 0u },
+        p, { x, packed, hasBias ? ctx.buffer(2) : plain, ctx.outBuffer(0), inPlace, e.z ? ctx.buffer(3) : plain },
         std::uint64_t(teams * 8), 64);
+    return true;
+}
+
+// Depthwise 2-D (and 1-D) float convs (one input and one output channel
+// per group): pad the input, then conv_dw.comp. Returns false when the
+// shape does not suit it.
+bool runDepthwiseConv(KernelContext& ctx, const Window& w, std::int64_t group, bool hasBias, const Epilogue& e)
+{
+    const auto& xs = ctx.shape(0);
+    std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
+    if (w.rank > 2 || w.in[0] != 1 || group != C || OC != C || std::getenv("NODUS_CONV_GENERIC"))
+        return false;
+    std::int64_t KH = w.kernel[1], KW = w.kernel[2], SH = w.stride[1], SW = w.stride[2];
+    std::int64_t DH = w.dilation[1], DW = w.dilation[2], OH = w.out[1], OW = w.out[2];
+    std::int64_t H = w.in[1], W = w.in[2];
+    // Tiles of 4 rows x 8 pixels: each input row loaded feeds up to KH
+    // output rows. Strips start on whole texels, so they are 4 or 8 wide.
+    std::int64_t PB = OW <= 4 ? 4 : 8, PH = std::min<std::int64_t>(OH, 4);
+    // The shader unrolls PH * KH * KW * PB multiply-adds and the fetches of
+    // the input rows a tile spans (wide strides and dilations: many).
+    std::int64_t rows = (PH - 1) * SH + (KH - 1) * DH + 1, L4 = ((PB - 1) * SW + (KW - 1) * DW + 4) / 4;
+    if (PH * KH * KW * PB > 8192 || rows * L4 > 256)
+        return false;
+    std::int64_t spr = (OW + PB - 1) / PB, rowBlocks = (OH + PH - 1) / PH;
+    std::int64_t Wp = ((spr * PB - 1) * SW + (KW - 1) * DW + 1 + 3) / 4 * 4;
+    std::int64_t Hp = (rowBlocks * PH - 1) * SH + (KH - 1) * DH + 1;
+    BufferRef x = ctx.buffer(0), weights = ctx.buffer(1), y = ctx.outBuffer(0);
+    VkDeviceSize align = ctx.recorder().texelAlignment();
+    std::uint64_t maxTexels = ctx.executor().device().limits().maxTexelBufferElements;
+    std::int64_t tiles = spr * rowBlocks;
+    u32(N * C * Hp * Wp);
+    u32(tiles);
+    if (x.offset % align != 0 || weights.offset % align != 0 || ctx.count(1) > maxTexels
+        || std::uint64_t(N * C * Hp * Wp / 4) > maxTexels)
+        return false;
+    x = padInput(ctx, x, N * C, H, W, Hp, Wp, w.head[1], w.head[2]);
+    x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    weights.texel = VK_FORMAT_R32_SFLOAT;
+    bool vecOut = OW % 4 == 0 && y.offset % 16 == 0;
+    std::vector<std::uint32_t> p { u32(Hp), u32(Wp), u32(OH), u32(OW), u32(spr), u32(tiles), u32(C), floatBits(e.alpha),
+        floatBits(e.beta), u32(N * C * tiles) };
+    BufferRef plain = ctx.buffer(1);
+    ctx.dispatch1D("conv_dw",
+        { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
+            std::uint32_t(DW), std::uint32_t(PH), std::uint32_t(PB), hasBias ? 1u : 0u, e.act, e.z ? 1u : 0u,
+            vecOut ? 1u : 0u },
+        p, { x, weights, hasBias ? ctx.buffer(2) : plain, y, e.z ? ctx.buffer(3) : plain },
+        std::uint64_t(N * C * tiles), 64);
     return true;
 }
 
@@ -379,7 +451,7 @@ void runConv(KernelContext& ctx, bool fused)
     Epilogue e = epilogueOf(ctx, fused);
     if (e.z && ctx.shape(3) != outShape(xs, OC, w))
         ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
-    if (runTiledConv(ctx, w, group, hasBias, e))
+    if (runTiledConv(ctx, w, group, hasBias, e) || runDepthwiseConv(ctx, w, group, hasBias, e))
         return;
 
     std::uint32_t ocb = OC / group >= 4 ? 4 : OC / group >= 2 ? 2 : 1, pb = ocb == 4 ? 4 : 8;
@@ -699,8 +771,7 @@ void runMaxUnpool(KernelContext& ctx)
         defPlane *= def[2 + i];
         outPlane *= ys[2 + i];
     }
-    std::vector<std::uint32_t> p { u32(std::int64_t(n)), u32(defPlane), u32(outPlane),
-        std::uint32_t(rank) };
+    std::vector<std::uint32_t> p { u32(std::int64_t(n)), u32(defPlane), u32(outPlane), std::uint32_t(rank) };
     for (int i = 0; i < 3; ++i)
         p.push_back(i < rank ? u32(def[2 + i]) : 1);
     for (int i = 0; i < 3; ++i)

@@ -204,7 +204,7 @@ void variadicKernel(KernelContext& ctx)
     }
     if (op == "Mean" && repOf(t) == Rep::F32) {
         std::uint32_t params[] = { std::uint32_t(n), floatBits(scale), 0 };
-        ctx.dispatch1D("unary_f32", { 39, 0 }, params, { accRef, ctx.outBuffer(0) }, n);
+        ctx.dispatch1D("unary_f32", { 39, 0 }, params, { accRef, ctx.outBuffer(0) }, n, 512);
     } else if (accRef.buffer != ctx.outBuffer(0).buffer) {
         ctx.recorder().copy(*accRef.buffer, accRef.offset, *ctx.outBuffer(0).buffer, 0, n * repBytes(t));
     }
@@ -265,7 +265,7 @@ void clipKernel(KernelContext& ctx)
         if (t == DataType::UInt32)
             ctx.fail("Clip of uint32 is not supported");
     }
-    ctx.dispatch1D(KernelContext::shader("unary", rep), { 37, 0 }, params, { ctx.buffer(0), ctx.outBuffer(0) }, out.count());
+    ctx.dispatch1D(KernelContext::shader("unary", rep), { 37, 0 }, params, { ctx.buffer(0), ctx.outBuffer(0) }, out.count(), 512);
 }
 
 } // namespace
