@@ -1,12 +1,9 @@
 #include "weightsexport.h"
 
+#include "formats/safetensors/safetensorsio.h"
 #include "ir/model.h"
-#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/npy.h"
-#include "util/outputsink.h"
-
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -17,29 +14,6 @@ namespace nodus {
 namespace fs = std::filesystem;
 
 namespace {
-
-// safetensors' dtype codes (its Rust Dtype enum, as written in headers).
-const char* safetensorsDtype(DataType type)
-{
-    switch (type) {
-    case DataType::Float: return "F32";
-    case DataType::Double: return "F64";
-    case DataType::Float16: return "F16";
-    case DataType::BFloat16: return "BF16";
-    case DataType::Float8E4M3FN: return "F8_E4M3";
-    case DataType::Float8E5M2: return "F8_E5M2";
-    case DataType::Int8: return "I8";
-    case DataType::Int16: return "I16";
-    case DataType::Int32: return "I32";
-    case DataType::Int64: return "I64";
-    case DataType::UInt8: return "U8";
-    case DataType::UInt16: return "U16";
-    case DataType::UInt32: return "U32";
-    case DataType::UInt64: return "U64";
-    case DataType::Bool: return "BOOL";
-    default: return nullptr;
-    }
-}
 
 // Why `t` cannot go into `format`, empty when it can.
 std::string refusal(const Tensor& t, WeightsFormat format)
@@ -63,33 +37,9 @@ std::string refusal(const Tensor& t, WeightsFormat format)
 
 void writeSafetensors(const std::vector<const Tensor*>& tensors, const Model& model, const fs::path& path)
 {
-    nlohmann::ordered_json header = nlohmann::ordered_json::object();
-    nlohmann::ordered_json meta = nlohmann::ordered_json::object();
-    meta["format"] = "pt";
-    meta["source"] = model.sourcePath.filename().string();
-    meta["source_format"] = model.format;
-    header["__metadata__"] = meta;
-    std::uint64_t offset = 0;
-    for (const Tensor* t : tensors) {
-        const std::uint64_t size = t->data->size();
-        header[t->name] = { { "dtype", safetensorsDtype(t->dataType) }, { "shape", t->dims },
-            { "data_offsets", { offset, offset + size } } };
-        offset += size;
-    }
-    std::string text = header.dump();
-    // The data starts 8-aligned, as the safetensors writer pads it.
-    text.append((8 - text.size() % 8) % 8, ' ');
-    std::string prefix(8, '\0');
-    for (int i = 0; i < 8; ++i)
-        prefix[i] = static_cast<char>((static_cast<std::uint64_t>(text.size()) >> (8 * i)) & 0xff);
-    AtomicFile file(path);
-    OutputSink sink(file.fd(), path.string());
-    sink.write(std::as_bytes(std::span(prefix)));
-    sink.write(std::as_bytes(std::span(text)));
-    for (const Tensor* t : tensors)
-        sink.writeData(*t->data);
-    sink.flush();
-    file.commit();
+    writeSafetensorsFile(tensors,
+        { { "format", "pt" }, { "source", model.sourcePath.filename().string() }, { "source_format", model.format } },
+        path);
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "formats/formatregistry.h"
+#include "formats/numpy/numpyformat.h"
 #include "ir/model.h"
 #include "ir/opmetadata.h"
 #include "ir/ownedtensordata.h"
@@ -1116,6 +1117,14 @@ bool canSaveEdit(const Model& model, EditKind kind)
         return kind == EditKind::TensorValues;
     if (model.format == "tflite")
         return kind == EditKind::TensorValues;
+    if (model.format == "pytorch" || model.format == "torchscript")
+        return kind == EditKind::TensorValues;
+    if (model.format == "safetensors")
+        return kind == EditKind::TensorValues || kind == EditKind::TensorType || kind == EditKind::Names;
+    // A .npy's one array is named after its file: only a .npz keeps names.
+    if (model.format == "numpy")
+        return kind == EditKind::TensorValues || kind == EditKind::TensorType
+               || (kind == EditKind::Names && isNumpyArchive(model));
     return false;
 }
 

@@ -4,7 +4,10 @@
 #include "cntk/cntkv1format.h"
 #include "mindspore/checkpointformat.h"
 #include "mindspore/mindirformat.h"
+#include "numpy/numpyformat.h"
 #include "onnx/onnxformat.h"
+#include "pytorch/pytorchformat.h"
+#include "safetensors/safetensorsformat.h"
 #include "tflite/tfliteformat.h"
 
 #include "ir/model.h"
@@ -51,6 +54,14 @@ FormatRegistry::FormatRegistry()
     formats_.push_back(&cntkV1);
     static const TfliteFormat tflite;
     formats_.push_back(&tflite);
+    static const PytorchFormat pytorch;
+    static const TorchScriptFormat torchScript;
+    formats_.push_back(&pytorch);
+    formats_.push_back(&torchScript);
+    static const SafetensorsFormat safetensors;
+    formats_.push_back(&safetensors);
+    static const NumpyFormat numpy;
+    formats_.push_back(&numpy);
 }
 
 const Format* FormatRegistry::byName(std::string_view name) const

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "mappedfile.h"
 #include "outputsink.h"
+#include "zipreader.h"
 
 #include "ir/ownedtensordata.h"
 #include "ir/shape.h"
@@ -738,209 +739,31 @@ Encoded encode(const Tensor& tensor)
 // .npz
 // ---------------------------------------------------------------------------
 
-constexpr std::uint32_t kLocalHeaderSig = 0x04034b50;
-constexpr std::uint32_t kCentralHeaderSig = 0x02014b50;
-constexpr std::uint32_t kEndSig = 0x06054b50;
-constexpr std::uint32_t kZip64LocatorSig = 0x07064b50;
-constexpr std::uint64_t kEndSize = 22;
-constexpr std::uint64_t kCentralHeaderSize = 46;
-constexpr std::uint64_t kLocalHeaderSize = 30;
-// `member` is "file.npz: member 'name.npy'"; `what` continues the sentence.
-[[noreturn]] void failMember(const std::string& member, const std::string& what)
-{
-    throw Error(member + " " + what);
-}
-
-// Deflate cannot expand one byte of input to more than about 1032 bytes.
-constexpr std::uint64_t kMaxDeflateRatio = 1032;
-
-std::vector<std::byte> inflateMember(std::span<const std::byte> in, std::uint64_t declared, const std::string& member)
-{
-    if (declared / kMaxDeflateRatio > in.size() + 1)
-        failMember(member,
-            "declares " + std::to_string(declared) + " bytes uncompressed from " + std::to_string(in.size())
-                + " compressed bytes, more than deflate can produce");
-
-    z_stream z {};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
-        failMember(member, "cannot be inflated (zlib failed to start)");
-    struct End {
-        z_stream* z;
-        ~End() { inflateEnd(z); }
-    } end { &z };
-
-    const auto* next = reinterpret_cast<const Bytef*>(in.data());
-    std::uint64_t inLeft = in.size();
-    std::vector<std::byte> out;
-    // Grow with the output actually produced: a size field alone never
-    // allocates more than a small first buffer.
-    out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(declared, in.size() * 4 + 65536)));
-    std::size_t produced = 0;
-    bool finished = false;
-    while (!finished) {
-        if (produced == out.size()) {
-            if (out.size() == declared) {
-                // Full: the stream must end here.
-                unsigned char extra = 0;
-                z.next_out = &extra;
-                z.avail_out = 1;
-                z.next_in = const_cast<Bytef*>(next);
-                z.avail_in = static_cast<uInt>(std::min<std::uint64_t>(inLeft, UINT_MAX));
-                const uInt before = z.avail_in;
-                const int r = inflate(&z, Z_NO_FLUSH);
-                next += before - z.avail_in;
-                inLeft -= before - z.avail_in;
-                if (r == Z_STREAM_END && z.avail_out == 1)
-                    break;
-                if (z.avail_out == 0)
-                    failMember(member, "inflates to more than the declared " + std::to_string(declared) + " bytes");
-                if (r == Z_OK && inLeft > 0)
-                    continue;
-                failMember(member,
-                    "has corrupt or truncated compressed data"
-                        + (z.msg ? std::string(" (") + z.msg + ")" : std::string()));
-            }
-            out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(declared, out.size() * 2)));
-        }
-        z.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-        z.avail_out = static_cast<uInt>(std::min<std::uint64_t>(out.size() - produced, 1u << 30));
-        z.next_in = const_cast<Bytef*>(next);
-        z.avail_in = static_cast<uInt>(std::min<std::uint64_t>(inLeft, 1u << 30));
-        const uInt outBefore = z.avail_out;
-        const uInt inBefore = z.avail_in;
-        const int r = inflate(&z, Z_NO_FLUSH);
-        produced += outBefore - z.avail_out;
-        next += inBefore - z.avail_in;
-        inLeft -= inBefore - z.avail_in;
-        if (r == Z_STREAM_END) {
-            finished = true;
-        } else if (r == Z_OK) {
-            continue;
-        } else if (r == Z_BUF_ERROR && inLeft == 0) {
-            failMember(member, "has truncated compressed data");
-        } else {
-            failMember(
-                member, "has corrupt compressed data" + (z.msg ? std::string(" (") + z.msg + ")" : std::string()));
-        }
-    }
-    if (produced != declared)
-        failMember(
-            member, "inflates to " + std::to_string(produced) + " bytes, not the declared " + std::to_string(declared));
-    out.resize(produced);
-    return out;
-}
-
 std::vector<std::pair<std::string, std::shared_ptr<Tensor>>> parseNpz(
     std::span<const std::byte> bytes, const std::string& name)
 {
-    const std::uint64_t size = bytes.size();
-    const std::byte* base = bytes.data();
-    // Members start with a local header; an archive with none is just the end record.
-    if (size < 4 || (le32(base) != kLocalHeaderSig && le32(base) != kEndSig))
-        fail(name, "not a .npz file (it does not start with a zip header)");
-    if (size < kEndSize)
-        fail(name, "the zip archive is truncated (no end of central directory record)");
-
-    // The end record sits at the end, followed only by its comment.
-    std::optional<std::uint64_t> endPos;
-    const std::uint64_t lowest = size - kEndSize > 0xffff ? size - kEndSize - 0xffff : 0;
-    for (std::uint64_t p = size - kEndSize + 1; p-- > lowest;) {
-        if (le32(base + p) == kEndSig && p + kEndSize + le16(base + p + 20) <= size) {
-            endPos = p;
-            break;
-        }
-    }
-    if (!endPos)
-        fail(name, "the zip archive is truncated or corrupt (no end of central directory record)");
-    const std::byte* end = base + *endPos;
-    if (*endPos >= 20 && le32(end - 20) == kZip64LocatorSig)
-        failMember(name, "is a zip64 archive (an array or the archive is over 4 GiB), which is not supported");
-    const std::uint64_t disk = le16(end + 4);
-    const std::uint64_t cdDisk = le16(end + 6);
-    const std::uint64_t entriesHere = le16(end + 8);
-    const std::uint64_t entries = le16(end + 10);
-    const std::uint64_t cdSize = le32(end + 12);
-    const std::uint64_t cdOffset = le32(end + 16);
-    if (entries == 0xffff || cdSize == 0xffffffffu || cdOffset == 0xffffffffu)
-        failMember(name, "is a zip64 archive (an array or the archive is over 4 GiB), which is not supported");
-    if (disk != 0 || cdDisk != 0 || entriesHere != entries)
-        failMember(name, "is a zip archive split over several disks, which is not supported");
-    if (cdOffset > *endPos || cdSize > *endPos - cdOffset)
-        fail(name, "the zip central directory lies outside the file (truncated or corrupt)");
-
+    const ZipReader zip(bytes, name, { .allowZip64 = false, .kind = ".npz file" });
     std::vector<std::pair<std::string, std::shared_ptr<Tensor>>> out;
     std::set<std::string> seen;
-    std::uint64_t p = cdOffset;
-    const std::uint64_t cdEnd = cdOffset + cdSize;
-    for (std::uint64_t i = 0; i < entries; ++i) {
-        const std::string where = name + ": zip entry " + std::to_string(i + 1);
-        if (cdEnd - p < kCentralHeaderSize || le32(base + p) != kCentralHeaderSig)
-            fail(where, "the central directory is truncated or corrupt");
-        const std::byte* c = base + p;
-        const unsigned flags = le16(c + 8);
-        const unsigned method = le16(c + 10);
-        const std::uint32_t crc = le32(c + 16);
-        const std::uint64_t compressed = le32(c + 20);
-        const std::uint64_t uncompressed = le32(c + 24);
-        const std::uint64_t nameLength = le16(c + 28);
-        const std::uint64_t extraLength = le16(c + 30);
-        const std::uint64_t commentLength = le16(c + 32);
-        const std::uint64_t localOffset = le32(c + 42);
-        const std::uint64_t entrySize = kCentralHeaderSize + nameLength + extraLength + commentLength;
-        if (cdEnd - p < entrySize)
-            fail(where, "the central directory is truncated or corrupt");
-        const std::string member(reinterpret_cast<const char*>(c + kCentralHeaderSize), nameLength);
-        p += entrySize;
-        const std::string memberName = name + ": member '" + member + "'";
-
-        if (!member.empty() && member.back() == '/')
-            continue; // a folder
-        if (compressed == 0xffffffffu || uncompressed == 0xffffffffu || localOffset == 0xffffffffu)
-            failMember(memberName, "is stored as zip64 (over 4 GiB), which is not supported");
-        if (flags & 1u)
-            failMember(memberName, "is encrypted");
-        if (method != 0 && method != 8)
-            failMember(memberName,
-                "uses zip compression method " + std::to_string(method)
-                    + "; only stored and deflated members are supported");
+    for (const auto& entry : zip.entries()) {
+        if (entry.isFolder())
+            continue;
+        const std::string memberName = zip.memberName(entry);
+        const std::string& member = entry.name;
         if (member.size() < 4 || member.compare(member.size() - 4, 4, ".npy") != 0)
-            failMember(memberName, "is not a .npy array");
+            throw Error(memberName + " is not a .npy array");
         std::string arrayName = member.substr(0, member.size() - 4);
         if (!seen.insert(arrayName).second)
-            failMember(memberName, "appears twice in the archive");
-
-        if (localOffset > cdOffset || cdOffset - localOffset < kLocalHeaderSize
-            || le32(base + localOffset) != kLocalHeaderSig)
-            failMember(memberName, "has no local header where the central directory says (truncated or corrupt)");
-        const std::byte* l = base + localOffset;
-        const std::uint64_t localName = le16(l + 26);
-        const std::uint64_t localExtra = le16(l + 28);
-        const std::uint64_t dataStart = localOffset + kLocalHeaderSize + localName + localExtra;
-        if (dataStart > cdOffset || cdOffset - dataStart < compressed)
-            failMember(memberName, "has data that runs past the central directory (truncated or corrupt)");
-        if (localName != nameLength
-            || std::memcmp(l + kLocalHeaderSize, c + kCentralHeaderSize, static_cast<std::size_t>(nameLength)) != 0)
-            failMember(memberName, "has a local header that names a different file");
-        const std::span<const std::byte> stored = bytes.subspan(dataStart, compressed);
-
+            throw Error(memberName + " appears twice in the archive");
         std::vector<std::byte> inflated;
         std::span<const std::byte> npy;
-        if (method == 0) {
-            if (compressed != uncompressed)
-                failMember(memberName, "is stored but its compressed and uncompressed sizes differ");
-            npy = stored;
+        if (entry.method == 0) {
+            npy = zip.storedBytes(entry);
+            zip.verifyCrc(entry, npy);
         } else {
-            inflated = inflateMember(stored, uncompressed, memberName);
+            inflated = zip.extract(entry);
             npy = inflated;
         }
-        uLong sum = crc32(0L, Z_NULL, 0);
-        for (std::uint64_t done = 0; done < npy.size();) {
-            const uInt chunk = static_cast<uInt>(std::min<std::uint64_t>(npy.size() - done, 1u << 30));
-            sum = crc32(sum, reinterpret_cast<const Bytef*>(npy.data() + done), chunk);
-            done += chunk;
-        }
-        if (static_cast<std::uint32_t>(sum) != crc)
-            failMember(memberName, "is corrupt (its CRC-32 does not match)");
         auto tensor = parseNpy(npy, memberName);
         tensor->name = arrayName;
         out.emplace_back(std::move(arrayName), std::move(tensor));
