@@ -485,7 +485,10 @@ private slots:
         for (const auto& f : files)
             inputs.emplace_back(f.filename().string(), readAll(f));
         int failed = 0, opened = 0;
-        for (const auto& [name, original] : inputs) {
+        for (const auto& input : inputs) {
+            // Named, not bound: clang 14 cannot capture a structured binding.
+            const std::string& name = input.first;
+            const std::vector<std::byte>& original = input.second;
             auto attempt = [&](const std::vector<std::byte>& bytes) {
                 try {
                     const auto m = openBytes(bytes, name);

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <limits>
+#include <set>
 
 using namespace nodus;
 using namespace nodus::test;
@@ -650,6 +651,150 @@ private slots:
         auto out = runOp(r);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
+    }
+
+    // Graph-level fusion and the session's packed-weight cache: Conv ->
+    // Add(z) -> Relu, then a depthwise Conv -> Clip(constant min, max), run
+    // fused, again in the same session (weights packed once), and unfused
+    // (keepIntermediates), against the reference.
+    void graphFusion()
+    {
+        NODUS_REQUIRE_VULKAN();
+        Dims xs { 1, 16, 16, 16 }, ws { 24, 16, 3, 3 }, dws { 24, 1, 3, 3 };
+        Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
+        auto x = randomValues(countOf(xs), 121), w = randomValues(countOf(ws), 122), b = randomValues(24, 123);
+        auto dw = randomValues(countOf(dws), 124), db = randomValues(24, 125);
+        Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
+        Dims ys;
+        auto r = convRef(x, xs, w, ws, &b, 1, strides, dil, g, ys);
+        auto z = randomValues(countOf(ys), 126);
+        std::vector<double> added(r.size());
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            added[i] = r[i] + z[i];
+            r[i] = std::max(added[i], 0.0);
+        }
+        Dims ys2;
+        auto expected = convRef(r, ys, dw, dws, &db, 24, strides, dil, g, ys2);
+        for (auto& v : expected)
+            v = std::clamp(v, -0.25, 0.5);
+
+        auto model = std::make_shared<Model>();
+        model->opsets = { { "", 17 } };
+        Graph& gr = *model->graph;
+        auto input = [&](const std::string& name, const Dims& dims) {
+            Value* v = gr.value(name);
+            v->type = ValueType::tensor(DataType::Float, Shape::of(dims));
+            gr.inputs.push_back(v);
+            return v;
+        };
+        auto weight = [&](const std::string& name, const Dims& dims, const std::vector<double>& values) {
+            auto t = tensorOf(DataType::Float, dims, values);
+            t->name = name;
+            gr.initializers.push_back(t);
+            Value* v = gr.value(name);
+            v->initializer = t;
+            return v;
+        };
+        auto node = [&](const std::string& op, std::vector<Value*> ins, const std::string& out,
+                        std::vector<Attribute> attrs = {}) {
+            Node* n = gr.addNode(op, op + "_" + out);
+            n->attributes = std::move(attrs);
+            for (Value* v : ins)
+                gr.addInput(n, v);
+            Value* o = gr.value(out);
+            gr.addOutput(n, o);
+            return o;
+        };
+        Value* xv = input("x", xs);
+        Value* zv = input("z", ys);
+        Value* c1 = node("Conv", { xv, weight("W", ws, w), weight("B", { 24 }, b) }, "c1", { intsAttr("pads", pads) });
+        Value* a = node("Add", { zv, c1 }, "a");
+        Value* rl = node("Relu", { a }, "r");
+        Value* c2 = node("Conv", { rl, weight("DW", dws, dw), weight("DB", { 24 }, db) }, "c2",
+            { intsAttr("pads", pads), intAttr("group", 24) });
+        gr.outputs.push_back(node("Clip", { c2, weight("lo", {}, { -0.25 }), weight("hi", {}, { 0.5 }) }, "y"));
+
+        std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds {
+            { "x", tensorOf(DataType::Float, xs, x) }, { "z", tensorOf(DataType::Float, ys, z) }
+        };
+        rt::SessionOptions fusedOptions;
+        fusedOptions.profile = true;
+        rt::Session session(model, fusedOptions);
+        auto first = session.run(feeds);
+        QCOMPARE(first.outputs[0]->dims, ys2);
+        NODUS_COMPARE_VALUES(valuesOf(*first.outputs[0]), expected, 1e-4, 1e-4);
+        if (session.device().timestamps) {
+            // The fused nodes are named in their Conv's entry, never on their own.
+            std::set<std::string> ops;
+            for (auto& t : first.timings)
+                ops.insert(t.opType);
+            QVERIFY(ops.count("Conv+Add+Relu"));
+            QVERIFY(ops.count("Conv+Clip"));
+            QVERIFY(!ops.count("Add") && !ops.count("Relu") && !ops.count("Clip"));
+        }
+        // The second run reuses the packed weights: same output, fewer dispatches.
+        auto second = session.run(feeds);
+        QCOMPARE(valuesOf(*second.outputs[0]), valuesOf(*first.outputs[0]));
+        QVERIFY2(second.dispatches < first.dispatches,
+            qPrintable(QString("%1 then %2 dispatches").arg(first.dispatches).arg(second.dispatches)));
+
+        rt::SessionOptions keepOptions;
+        keepOptions.keepIntermediates = true;
+        rt::Session unfused(model, keepOptions);
+        auto kept = unfused.run(feeds);
+        NODUS_COMPARE_VALUES(valuesOf(*kept.outputs[0]), expected, 1e-4, 1e-4);
+        // Every value is reported, the fused-away ones included.
+        for (const char* name : { "c1", "a", "r", "c2", "y" })
+            QVERIFY2(kept.intermediates.count(name), name);
+        NODUS_COMPARE_VALUES(valuesOf(*kept.intermediates.at("a")), added, 1e-4, 1e-4);
+        NODUS_COMPARE_VALUES(valuesOf(*kept.intermediates.at("r")), r, 1e-4, 1e-4);
+        QVERIFY(kept.dispatches > second.dispatches);
+    }
+
+    // A Conv whose output is read twice is not fused: the Add and the Relu
+    // beside it both see the plain conv output.
+    void graphFusionSharedOutput()
+    {
+        NODUS_REQUIRE_VULKAN();
+        Dims xs { 1, 8, 6, 8 }, ws { 8, 8, 3, 3 };
+        Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
+        auto x = randomValues(countOf(xs), 131), w = randomValues(countOf(ws), 132);
+        Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
+        Dims ys;
+        auto c = convRef(x, xs, w, ws, nullptr, 1, strides, dil, g, ys);
+        auto model = std::make_shared<Model>();
+        model->opsets = { { "", 17 } };
+        Graph& gr = *model->graph;
+        Value* xv = gr.value("x");
+        xv->type = ValueType::tensor(DataType::Float, Shape::of(xs));
+        gr.inputs.push_back(xv);
+        auto wt = tensorOf(DataType::Float, ws, w);
+        wt->name = "W";
+        gr.initializers.push_back(wt);
+        Value* wv = gr.value("W");
+        wv->initializer = wt;
+        Node* conv = gr.addNode("Conv", "conv");
+        conv->attributes = { intsAttr("pads", pads) };
+        gr.addInput(conv, xv);
+        gr.addInput(conv, wv);
+        Value* cv = gr.value("c");
+        gr.addOutput(conv, cv);
+        Node* relu = gr.addNode("Relu", "relu");
+        gr.addInput(relu, cv);
+        Value* rv = gr.value("r");
+        gr.addOutput(relu, rv);
+        Node* add = gr.addNode("Add", "add");
+        gr.addInput(add, cv);
+        gr.addInput(add, rv);
+        Value* yv = gr.value("y");
+        gr.addOutput(add, yv);
+        gr.outputs.push_back(yv);
+        std::vector<double> expected(c.size());
+        for (std::size_t i = 0; i < c.size(); ++i)
+            expected[i] = c[i] + std::max(c[i], 0.0);
+        rt::Session session(model);
+        auto out = session.run({ { "x", tensorOf(DataType::Float, xs, x) } });
+        NODUS_COMPARE_VALUES(valuesOf(*out.outputs[0]), expected, 1e-4, 1e-4);
     }
 
     void convZeroBatch()

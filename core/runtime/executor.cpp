@@ -1,5 +1,6 @@
 #include "executor.h"
 
+#include "ir/attribute.h"
 #include "ir/graph.h"
 #include "ir/node.h"
 #include "ir/tensor.h"
@@ -45,11 +46,12 @@ void Scope::erase(const Value* v)
 }
 
 Executor::Executor(VulkanDevice& device, BufferPool& pool, Recorder& recorder,
-    std::unordered_map<const Tensor*, RtValue>& weights, int opset, Options options)
+    std::unordered_map<const Tensor*, RtValue>& weights, DerivedWeights& derived, int opset, Options options)
     : device_(device)
     , pool_(pool)
     , recorder_(recorder)
     , weights_(weights)
+    , derived_(derived)
     , opset_(opset)
     , options_(std::move(options))
 {
@@ -172,8 +174,8 @@ BufferRef Executor::ensureDevice(RtValue& value)
             recorder_.upload(*value.buffer, value.host->data);
         } else if (value.source) {
             const Tensor& t = *value.source;
-            bool direct = t.dataType == DataType::Float || t.dataType == DataType::Int32 || t.dataType == DataType::Int64
-                || t.dataType == DataType::UInt32 || t.dataType == DataType::UInt64;
+            bool direct = t.dataType == DataType::Float || t.dataType == DataType::Int32
+                || t.dataType == DataType::Int64 || t.dataType == DataType::UInt32 || t.dataType == DataType::UInt64;
             // A session's weight gets a buffer of its own, kept across runs
             // and written directly; a view of one made during a run (a
             // reshaped initializer) is pooled, so it is never freed while
@@ -263,6 +265,32 @@ RtValue Executor::makeDevice(DataType type, std::vector<std::int64_t> shape)
     return v;
 }
 
+std::shared_ptr<Buffer> Executor::derivedBuffer(
+    const RtValue& weight, const std::string& how, std::uint64_t bytes, bool& fresh)
+{
+    fresh = false;
+    if (!weight.source || weight.kind != RtValue::Kind::Tensor)
+        return nullptr;
+    auto it = weights_.find(weight.source.get());
+    if (it == weights_.end() || &it->second != &weight)
+        return nullptr;
+    DerivedWeights::key_type key { weight.source.get(), how };
+    auto& slot = derived_[key];
+    if (!slot) {
+        slot = pool_.dedicated(std::max<std::uint64_t>(bytes, 16));
+        derivedThisRun_.push_back(std::move(key));
+        fresh = true;
+    }
+    return slot;
+}
+
+void Executor::forgetDerived()
+{
+    for (auto& key : derivedThisRun_)
+        derived_.erase(key);
+    derivedThisRun_.clear();
+}
+
 const Executor::Plan& Executor::planOf(const Graph& graph)
 {
     // Once per graph and run: a Loop body runs its plan every iteration.
@@ -288,10 +316,145 @@ const Executor::Plan& Executor::planOf(const Graph& graph)
             if (auto found = byName.find(name); found != byName.end())
                 plan.lastUse[found->second] = i;
     }
+    if (!options_.keepIntermediates)
+        planFusions(graph, plan);
     return plans_.emplace(&graph, std::move(plan)).first->second;
 }
 
-std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue> inputs, const Scope* outer, Scope* keep)
+namespace {
+
+bool onnxDomain(const Node& n)
+{
+    return n.domain.empty() || n.domain == "ai.onnx";
+}
+
+// A float scalar known before the run (an initializer or a Constant's
+// value); false when it is not.
+bool constantScalar(const Value* v, float& out)
+{
+    std::shared_ptr<const Tensor> t = v->initializer;
+    if (!t && v->producer() && v->producer()->opType == "Constant" && onnxDomain(*v->producer())) {
+        const Attribute* a = v->producer()->attribute("value");
+        if (a && !a->tensors.empty())
+            t = a->tensors.front();
+    }
+    if (!t || t->isSparse() || repOf(t->dataType) != Rep::F32)
+        return false;
+    auto values = toHost(*t).doubles();
+    if (values.size() != 1)
+        return false;
+    out = float(values[0]);
+    return true;
+}
+
+float attrFloatOr(const Node& n, const char* name, float fallback)
+{
+    const Attribute* a = n.attribute(name);
+    return a ? float(a->f) : fallback;
+}
+
+// The conv_act.glsl code of an activation node (0: not one it computes).
+std::uint32_t activationOf(const Node& n, int opset, float& alpha, float& beta)
+{
+    if (!onnxDomain(n) || n.outputs().size() != 1 || !n.outputs()[0] || n.outputs()[0]->name().empty())
+        return 0;
+    const auto& op = n.opType;
+    if (op == "Relu")
+        return 1;
+    if (op == "Tanh")
+        return 2;
+    if (op == "Sigmoid")
+        return 3;
+    if (op == "LeakyRelu") {
+        alpha = attrFloatOr(n, "alpha", 0.01f);
+        return 4;
+    }
+    if (op == "HardSigmoid") {
+        alpha = attrFloatOr(n, "alpha", 0.2f);
+        beta = attrFloatOr(n, "beta", 0.5f);
+        return 6;
+    }
+    if (op == "Clip") {
+        alpha = -3.402823466e38f;
+        beta = 3.402823466e38f;
+        if (opset < 11) {
+            alpha = attrFloatOr(n, "min", alpha);
+            beta = attrFloatOr(n, "max", beta);
+            return 5;
+        }
+        const auto& in = n.inputs();
+        if (in.size() > 1 && in[1] && !in[1]->name().empty() && !constantScalar(in[1], alpha))
+            return 0;
+        if (in.size() > 2 && in[2] && !in[2]->name().empty() && !constantScalar(in[2], beta))
+            return 0;
+        return 5;
+    }
+    return 0;
+}
+
+} // namespace
+
+void Executor::planFusions(const Graph& graph, Plan& plan)
+{
+    // Every read of a value: node inputs (each occurrence) and reads by
+    // name from subgraphs, which rule a value out.
+    std::unordered_map<const Value*, std::vector<const Node*>> readers;
+    std::set<std::string> outerNames;
+    for (const Node* n : plan.order) {
+        for (auto* v : n->inputs())
+            if (v)
+                readers[v].push_back(n);
+        for (auto& a : n->attributes)
+            for (auto& sub : a.graphs)
+                outerReads(*sub, outerNames);
+    }
+    std::unordered_set<const Value*> graphOutputs(graph.outputs.begin(), graph.outputs.end());
+    // The value's single reader, when it has exactly one and nothing else
+    // (graph output, subgraph) sees it.
+    auto soleReader = [&](const Value* v) -> const Node* {
+        if (!v || v->name().empty() || graphOutputs.count(v) || outerNames.count(v->name()))
+            return nullptr;
+        auto it = readers.find(v);
+        if (it == readers.end() || it->second.size() != 1)
+            return nullptr;
+        return it->second.front();
+    };
+    for (const Node* n : plan.order) {
+        if (n->opType != "Conv" || !onnxDomain(*n) || n->outputs().size() != 1)
+            continue;
+        const Value* c = n->outputs()[0];
+        const Node* next = soleReader(c);
+        if (!next)
+            continue;
+        Fusion f;
+        if (next->opType == "Add" && onnxDomain(*next) && next->inputs().size() == 2 && !next->attribute("broadcast")
+            && next->outputs().size() == 1 && next->outputs()[0] && !next->outputs()[0]->name().empty()) {
+            const Value* a = next->inputs()[0];
+            const Value* b = next->inputs()[1];
+            const Value* z = a == c ? b : a;
+            if (!z || z == c || z->name().empty())
+                continue;
+            f.z = z;
+            f.absorbed.push_back(next);
+            f.output = next->outputs()[0];
+            next = soleReader(f.output);
+        }
+        float alpha = 0, beta = 0;
+        std::uint32_t act = next ? activationOf(*next, opset_, alpha, beta) : 0;
+        if (act) {
+            f.act = act;
+            f.alpha = alpha;
+            f.beta = beta;
+            f.absorbed.push_back(next);
+            f.output = next->outputs()[0];
+        }
+        if (!f.absorbed.empty())
+            plan.fusions.emplace(n, std::move(f));
+    }
+}
+
+std::vector<RtValue> Executor::runGraph(
+    const Graph& graph, std::vector<RtValue> inputs, const Scope* outer, Scope* keep)
 {
     Scope local(outer);
     Scope& scope = keep ? *keep : local;
@@ -326,11 +489,19 @@ std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue>
     const bool release = !(keep && top && options_.keepIntermediates);
     std::unordered_set<const Value*> outputs(graph.outputs.begin(), graph.outputs.end());
 
+    // Nodes a Conv before them did in its epilogue.
+    std::unordered_set<const Node*> done;
     for (std::size_t i = 0; i < order.size(); ++i) {
         if (options_.cancel && options_.cancel->load())
             throw RunCancelled();
         const Node& node = *order[i];
-        runNode(node, scope);
+        if (!done.erase(&node)) {
+            if (auto* absorbed = runNode(node, scope, plan)) {
+                done.insert(absorbed->begin(), absorbed->end());
+                if (top)
+                    fused_[&node] = *absorbed;
+            }
+        }
         if (release) {
             for (auto* v : node.inputs())
                 if (v && lastUse.at(v) == i && !outputs.count(v) && v->graph() == &graph && !v->initializer)
@@ -353,7 +524,7 @@ std::vector<RtValue> Executor::runGraph(const Graph& graph, std::vector<RtValue>
     return result;
 }
 
-void Executor::runNode(const Node& node, Scope& scope)
+const std::vector<const Node*>* Executor::runNode(const Node& node, Scope& scope, const Plan& plan)
 {
     std::vector<RtValue*> inputs;
     for (auto* v : node.inputs()) {
@@ -389,8 +560,7 @@ void Executor::runNode(const Node& node, Scope& scope)
             anyInput = true;
             if (r->kind != RtValue::Kind::Tensor)
                 onHost = false;
-            else if (!shapeOnly
-                && !((r->host || r->source) && r->count() <= 4096 && repOf(r->type) != Rep::F32))
+            else if (!shapeOnly && !((r->host || r->source) && r->count() <= 4096 && repOf(r->type) != Rep::F32))
                 onHost = false;
         }
         if (!anyInput && kernel && !options_.hostShapeArithmetic && node.opType != "Constant")
@@ -429,13 +599,28 @@ void Executor::runNode(const Node& node, Scope& scope)
                 outs[i].host = std::make_shared<HostTensor>(std::move(results[i]));
             }
             store(outs);
-            return;
+            return nullptr;
         }
     }
     if (!kernel)
         throw RuntimeError(node.opType + " '" + node.name + "': no kernel for this op");
 
     KernelContext ctx(*this, node, inputs, opset_);
+    // A fusion is offered when z is already computed (the topological
+    // order may put its producer after the Conv).
+    const Fusion* fusion = nullptr;
+    FusionOffer offer;
+    if (auto it = plan.fusions.find(&node); it != plan.fusions.end()) {
+        offer.act = it->second.act;
+        offer.alpha = it->second.alpha;
+        offer.beta = it->second.beta;
+        if (it->second.z)
+            offer.z = it->second.z->initializer ? lookup(it->second.z, scope) : scope.find(it->second.z);
+        if (!it->second.z || offer.z) {
+            fusion = &it->second;
+            ctx.fusion_ = &offer;
+        }
+    }
     const bool top = depth_ == 1;
     if (top)
         recorder_.beginNode(nodeIndex_[&node]);
@@ -461,7 +646,12 @@ void Executor::runNode(const Node& node, Scope& scope)
             throw RuntimeError(node.opType + " '" + node.name + "': internal error: output " + std::to_string(i)
                 + " was not produced");
     }
+    if (fusion && ctx.fusionAccepted_) {
+        scope.set(fusion->output, std::move(ctx.outputs_[0]));
+        return &fusion->absorbed;
+    }
     store(ctx.outputs_);
+    return nullptr;
 }
 
 } // namespace nodus::rt

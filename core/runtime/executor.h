@@ -20,8 +20,14 @@ class Value;
 
 namespace nodus::rt {
 
+struct Buffer;
 class BufferPool;
 class VulkanDevice;
+
+// Buffers derived from a session's weights (repacked conv weights), kept
+// as long as the weights are, so later runs skip the work that made them;
+// keyed by the weight and a text naming how it was derived.
+using DerivedWeights = std::map<std::pair<const Tensor*, std::string>, std::shared_ptr<Buffer>>;
 
 // Values of one graph during a run; subgraph scopes reach their enclosing
 // graph's values by name.
@@ -55,12 +61,12 @@ public:
         std::function<void(int, int)> progress;
     };
     Executor(VulkanDevice& device, BufferPool& pool, Recorder& recorder,
-        std::unordered_map<const Tensor*, RtValue>& weights, int opset, Options options);
+        std::unordered_map<const Tensor*, RtValue>& weights, DerivedWeights& derived, int opset, Options options);
 
     // Runs `graph` with its real inputs bound to `inputs` (in order);
     // returns its outputs. `outer` resolves names from enclosing graphs.
-    std::vector<RtValue> runGraph(const Graph& graph, std::vector<RtValue> inputs, const Scope* outer,
-        Scope* keep = nullptr);
+    std::vector<RtValue> runGraph(
+        const Graph& graph, std::vector<RtValue> inputs, const Scope* outer, Scope* keep = nullptr);
 
     VulkanDevice& device() { return device_; }
     BufferPool& pool() { return pool_; }
@@ -74,28 +80,54 @@ public:
     void ensureHostAll(const std::vector<RtValue*>& values);
     RtValue makeDevice(DataType type, std::vector<std::int64_t> shape);
 
+    // The buffer derived from `weight` as `how` when `weight` is a session
+    // weight, else nullptr. A new one (`fresh` set) is allocated with
+    // `bytes`, and the caller records the work that fills it.
+    std::shared_ptr<Buffer> derivedBuffer(
+        const RtValue& weight, const std::string& how, std::uint64_t bytes, bool& fresh);
+    // Drops what this run derived (a failed run may not have filled it).
+    void forgetDerived();
+
     const Scope* currentScope() const { return scope_; }
+    // Main-graph nodes whose work a Conv did in its epilogue this run, by
+    // that Conv (graph-level fusion; never with keepIntermediates).
+    const std::unordered_map<const Node*, std::vector<const Node*>>& fused() const { return fused_; }
 
 private:
     // A graph's node order and each value's last reader.
+    // A Conv whose single reader chain (Add of another tensor, and/or an
+    // activation) may run in its epilogue.
+    struct Fusion {
+        std::vector<const Node*> absorbed;
+        const Value* z = nullptr;
+        const Value* output = nullptr; // the last absorbed node's output
+        std::uint32_t act = 0;
+        float alpha = 0, beta = 0;
+    };
     struct Plan {
         std::vector<const Node*> order;
         std::unordered_map<const Value*, std::size_t> lastUse;
+        std::unordered_map<const Node*, Fusion> fusions;
     };
+    void planFusions(const Graph& graph, Plan& plan);
     const Plan& planOf(const Graph& graph);
-    void runNode(const Node& node, Scope& scope);
+    // Returns the nodes the kernel fused away (their work is done).
+    const std::vector<const Node*>* runNode(const Node& node, Scope& scope, const Plan& plan);
     RtValue* lookup(const Value* v, Scope& scope);
 
     VulkanDevice& device_;
     BufferPool& pool_;
     Recorder& recorder_;
     std::unordered_map<const Tensor*, RtValue>& weights_;
+    DerivedWeights& derived_;
+    std::vector<DerivedWeights::key_type> derivedThisRun_;
     int opset_;
     Options options_;
     const Scope* scope_ = nullptr;
     int depth_ = 0;
     std::unordered_map<const Node*, int> nodeIndex_;
     std::unordered_map<const Graph*, Plan> plans_;
+    std::unordered_map<const Node*, std::vector<const Node*>> fused_;
 };
 
 // Host evaluation of cheap ops over small host tensors (shape arithmetic):

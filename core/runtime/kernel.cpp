@@ -148,6 +148,20 @@ BufferRef KernelContext::scratch(std::uint64_t bytes)
     return ref;
 }
 
+BufferRef KernelContext::derived(int i, const std::string& how, std::uint64_t bytes, bool& fresh)
+{
+    auto buffer = executor_.derivedBuffer(input(i), how, bytes, fresh);
+    if (!buffer) {
+        fresh = true;
+        return scratch(bytes);
+    }
+    // The session holds the buffer; this node keeps it too until its work
+    // is recorded.
+    auto ref = BufferRef { buffer.get(), 0, std::max<std::uint64_t>(bytes, 4) };
+    scratch_.push_back(std::move(buffer));
+    return ref;
+}
+
 const Attribute* KernelContext::attr(std::string_view name) const
 {
     return node_.attribute(name);
@@ -191,8 +205,8 @@ std::string KernelContext::shader(std::string_view family, Rep rep)
 }
 
 void KernelContext::dispatch(std::string_view shader, std::initializer_list<std::uint32_t> specialization,
-    std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint32_t gx,
-    std::uint32_t gy, std::uint32_t gz)
+    std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint32_t gx, std::uint32_t gy,
+    std::uint32_t gz)
 {
     recorder().dispatch(shader, std::span(specialization.begin(), specialization.size()), params,
         std::span(buffers.begin(), buffers.size()), gx, gy, gz);
@@ -244,8 +258,8 @@ void KernelRegistry::add(std::string domain, std::string opType, KernelFn run, K
 
 const KernelInfo* KernelRegistry::find(std::string_view domain, std::string_view opType) const
 {
-    std::string key = domain.empty() || domain == "ai.onnx" ? std::string(opType)
-                                                              : std::string(domain) + ":" + std::string(opType);
+    std::string key
+        = domain.empty() || domain == "ai.onnx" ? std::string(opType) : std::string(domain) + ":" + std::string(opType);
     auto it = kernels_.find(key);
     return it == kernels_.end() ? nullptr : &it->second;
 }

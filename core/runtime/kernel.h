@@ -22,6 +22,17 @@ namespace nodus::rt {
 
 class Executor;
 
+// A graph-level fusion offered to a Conv kernel: the nodes after it (an Add
+// of `z`, then an activation, codes as in conv_act.glsl) that it may compute
+// in its epilogue, y = act(conv + bias + z). The kernel calls
+// acceptFusion() when it does, and its output 0 then stands for the last
+// fused node's output.
+struct FusionOffer {
+    std::uint32_t act = 0;
+    float alpha = 0, beta = 0;
+    RtValue* z = nullptr; // no Add when null
+};
+
 // What a kernel sees of one node during a run. Inputs come as RtValues
 // (omitted optional inputs are absent: has(i) is false); a kernel computes
 // its output shapes from the input shapes it is given (and from host values
@@ -79,6 +90,12 @@ public:
 
     // A device scratch buffer for this node.
     BufferRef scratch(std::uint64_t bytes);
+    // A buffer of `bytes` derived from input i (repacked weights), `how`
+    // naming the derivation and its parameters. When input i is a session
+    // weight the buffer lives as long as the session and `fresh` is set
+    // only on first use; otherwise it is scratch and always fresh. The
+    // kernel fills it (records the work) when it is fresh.
+    BufferRef derived(int i, const std::string& how, std::uint64_t bytes, bool& fresh);
 
     // ---- attributes (ONNX defaults are the caller's `fallback`)
     const Attribute* attr(std::string_view name) const;
@@ -98,6 +115,10 @@ public:
         std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint64_t invocations,
         std::uint32_t localSize = 64);
 
+    // ---- graph-level fusion (see FusionOffer)
+    const FusionOffer* fusion() const { return fusion_; }
+    void acceptFusion() { fusionAccepted_ = true; }
+
     // Throws RuntimeError naming the node: "Conv 'conv1': <message>".
     [[noreturn]] void fail(const std::string& message) const;
 
@@ -108,6 +129,8 @@ private:
     std::vector<RtValue> outputs_;
     std::vector<std::shared_ptr<Buffer>> scratch_;
     int opset_;
+    const FusionOffer* fusion_ = nullptr;
+    bool fusionAccepted_ = false;
     friend class Executor;
 };
 

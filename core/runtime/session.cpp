@@ -3,8 +3,8 @@
 #include "buffer.h"
 #include "executor.h"
 #include "ir/model.h"
-#include "ir/tensor.h"
 #include "ir/ownedtensordata.h"
+#include "ir/tensor.h"
 #include "recorder.h"
 #include "runtimeerror.h"
 
@@ -59,9 +59,11 @@ struct Session::Impl {
     std::unique_ptr<VulkanDevice> device;
     std::unique_ptr<BufferPool> pool;
     std::unordered_map<const Tensor*, RtValue> weights;
+    DerivedWeights derived;
     int opset = 17;
     ~Impl()
     {
+        derived.clear();
         weights.clear();
         pool.reset();
         device.reset();
@@ -74,8 +76,8 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
 {
     auto bad = unsupportedOps(*model_);
     if (!bad.empty()) {
-        std::string text = std::to_string(bad.size()) + " op" + (bad.size() == 1 ? "" : "s")
-            + " cannot run on the Vulkan backend:";
+        std::string text
+            = std::to_string(bad.size()) + " op" + (bad.size() == 1 ? "" : "s") + " cannot run on the Vulkan backend:";
         for (auto& b : bad)
             text += "\n  " + b;
         throw RuntimeError(text);
@@ -170,7 +172,7 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
     eo.hostShapeArithmetic = impl_->options.hostShapeArithmetic;
     eo.cancel = runOptions.cancel;
     eo.progress = runOptions.progress;
-    Executor executor(*impl_->device, *impl_->pool, recorder, impl_->weights, impl_->opset, eo);
+    Executor executor(*impl_->device, *impl_->pool, recorder, impl_->weights, impl_->derived, impl_->opset, eo);
     Scope scope;
     std::vector<RtValue> outputs;
     try {
@@ -180,6 +182,8 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
             recorder.flush(true);
         } catch (...) {
         }
+        // After the wait: nothing in flight reads them any more.
+        executor.forgetDerived();
         throw;
     }
 
@@ -229,7 +233,13 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
             result.timings.back().ms += ms;
             continue;
         }
-        result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, n.opType, std::size_t(index), ms });
+        // A Conv that did the nodes after it in its epilogue names them:
+        // "Conv+Add+Relu" (they have no time of their own).
+        std::string op = n.opType;
+        if (auto f = executor.fused().find(&n); f != executor.fused().end())
+            for (const Node* absorbed : f->second)
+                op += "+" + absorbed->opType;
+        result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, op, std::size_t(index), ms });
     }
     result.dispatches = recorder.dispatchCount();
     result.submits = recorder.submitCount();

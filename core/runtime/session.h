@@ -20,9 +20,9 @@ class Tensor;
 namespace nodus::rt {
 
 struct SessionOptions {
-    std::string device;             // see VulkanDevice; empty: best device
+    std::string device; // see VulkanDevice; empty: best device
     bool keepIntermediates = false; // read back every value (GUI: click an edge)
-    bool profile = false;           // per-node device time (timestamps)
+    bool profile = false; // per-node device time (timestamps)
     // Small integer computations (shape arithmetic) whose inputs are on the
     // host run there instead of as kernels; off to run every op with a
     // kernel on the device (kernel tests).
@@ -37,8 +37,8 @@ struct RunOptions {
 };
 
 struct NodeTiming {
-    std::string node;   // node name (or "#index" when unnamed)
-    std::string opType;
+    std::string node; // node name (or "#index" when unnamed)
+    std::string opType; // "Conv+Add+Relu" where a Conv did the nodes after it (fusion)
     std::size_t index = 0; // position in the main graph's node list
     double ms = 0;
 };
@@ -102,7 +102,7 @@ private:
 // floats and small non-negative integers for integer types, or all zeros /
 // ones.
 enum class InputFill { Random, Zeros, Ones };
-std::shared_ptr<Tensor> makeInput(const std::string& name, DataType type, const std::vector<std::int64_t>& dims,
-    InputFill fill, std::uint64_t seed);
+std::shared_ptr<Tensor> makeInput(
+    const std::string& name, DataType type, const std::vector<std::int64_t>& dims, InputFill fill, std::uint64_t seed);
 
 } // namespace nodus::rt

@@ -204,7 +204,8 @@ std::uint32_t channelGroups(KernelContext& ctx, std::int64_t group, std::uint32_
 struct Epilogue {
     std::uint32_t act = 0;
     float alpha = 0, beta = 0;
-    bool z = false; // input 3 is added before the activation
+    bool z = false; // zb is added before the activation
+    BufferRef zb;
 };
 
 const char* const kFusedActivations[] = { "", "Relu", "Tanh", "Sigmoid", "LeakyRelu", "Clip", "HardSigmoid" };
@@ -239,6 +240,28 @@ Epilogue epilogueOf(KernelContext& ctx, bool fused)
         e.beta = params.size() > 1 ? params[1] : 0.5f;
     }
     e.z = ctx.has(3);
+    return e;
+}
+
+// A graph-level fusion the executor offers a plain Conv (Conv -> Add(z) ->
+// activation): taken when z is a float tensor shaped as the output.
+Epilogue offeredEpilogue(KernelContext& ctx, const std::vector<std::int64_t>& ys)
+{
+    Epilogue e;
+    const FusionOffer* offer = ctx.fusion();
+    if (!offer)
+        return e;
+    if (offer->z) {
+        const RtValue& z = *offer->z;
+        if (z.kind != RtValue::Kind::Tensor || z.type != ctx.type(0) || z.shape != ys)
+            return e;
+        e.z = true;
+        e.zb = ctx.bufferOf(*offer->z);
+    }
+    e.act = offer->act;
+    e.alpha = offer->alpha;
+    e.beta = offer->beta;
+    ctx.acceptFusion();
     return e;
 }
 
@@ -355,10 +378,17 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     bool pack = N * stripGroups >= 4 && group * blocks <= 65535;
     BufferRef packed = weights;
     if (pack) {
-        packed = ctx.scratch(std::uint64_t(packedCount) * 4);
+        // A session's weights are packed on the first run only.
         std::vector<std::uint32_t> pk { u32(R8), u32(OCB), u32(KW), u32(blocks), u32(OCg), u32(Cg * KH) };
-        ctx.dispatch("conv_pack", {}, pk, { weights, packed }, groupsFor(ctx, std::uint64_t(R8), 64), std::uint32_t(KW),
-            std::uint32_t(group * blocks));
+        std::string how = "conv_pack";
+        for (auto v : pk)
+            how += " " + std::to_string(v);
+        how += " " + std::to_string(group);
+        bool fresh = false;
+        packed = ctx.derived(1, how, std::uint64_t(packedCount) * 4, fresh);
+        if (fresh)
+            ctx.dispatch("conv_pack", {}, pk, { weights, packed }, groupsFor(ctx, std::uint64_t(R8), 64),
+                std::uint32_t(KW), std::uint32_t(group * blocks));
     }
 
     std::vector<std::uint32_t> p { u32(Cg), u32(Hp), u32(Wp), u32(OC), u32(OH), u32(OW), u32(spr), u32(OCg),
@@ -371,7 +401,7 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
         { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
             std::uint32_t(DW), std::uint32_t(OCB), std::uint32_t(PB), hasBias ? 1u : 0u, pack ? 1u : 0u, e.act,
             e.z ? 1u : 0u, OW % 4 == 0 && ctx.outBuffer(0).offset % 16 == 0 ? 1u : 0u },
-        p, { x, packed, hasBias ? ctx.buffer(2) : plain, ctx.outBuffer(0), inPlace, e.z ? ctx.buffer(3) : plain },
+        p, { x, packed, hasBias ? ctx.buffer(2) : plain, ctx.outBuffer(0), inPlace, e.z ? e.zb : plain },
         std::uint64_t(teams * 8), 64);
     return true;
 }
@@ -419,8 +449,7 @@ bool runDepthwiseConv(KernelContext& ctx, const Window& w, std::int64_t group, b
         { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
             std::uint32_t(DW), std::uint32_t(PH), std::uint32_t(PB), hasBias ? 1u : 0u, e.act, e.z ? 1u : 0u,
             vecOut ? 1u : 0u },
-        p, { x, weights, hasBias ? ctx.buffer(2) : plain, y, e.z ? ctx.buffer(3) : plain },
-        std::uint64_t(N * C * tiles), 64);
+        p, { x, weights, hasBias ? ctx.buffer(2) : plain, y, e.z ? e.zb : plain }, std::uint64_t(N * C * tiles), 64);
     return true;
 }
 
@@ -448,9 +477,12 @@ void runConv(KernelContext& ctx, bool fused)
         return;
     u32(N * C * w.inCount());
     u32(N * OC * npix);
-    Epilogue e = epilogueOf(ctx, fused);
-    if (e.z && ctx.shape(3) != outShape(xs, OC, w))
-        ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
+    Epilogue e = fused ? epilogueOf(ctx, true) : offeredEpilogue(ctx, outShape(xs, OC, w));
+    if (fused && e.z) {
+        if (ctx.shape(3) != outShape(xs, OC, w))
+            ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
+        e.zb = ctx.buffer(3);
+    }
     if (runTiledConv(ctx, w, group, hasBias, e) || runDepthwiseConv(ctx, w, group, hasBias, e))
         return;
 
@@ -465,7 +497,7 @@ void runConv(KernelContext& ctx, bool fused)
     BufferRef x = C > 0 ? ctx.buffer(0) : y;
     BufferRef wb = C > 0 ? ctx.buffer(1) : y;
     ctx.dispatch("conv", { hasBias ? 1u : 0u, ocb, pb, e.act, e.z ? 1u : 0u }, p,
-        { x, wb, hasBias ? ctx.buffer(2) : wb, y, e.z ? ctx.buffer(3) : y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
+        { x, wb, hasBias ? ctx.buffer(2) : wb, y, e.z ? e.zb : y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
         channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
 }
 
