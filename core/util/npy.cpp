@@ -853,14 +853,8 @@ void writeNpz(const std::vector<std::pair<std::string, const Tensor*>>& arrays, 
             const std::uint64_t offset = sink.position();
             if (size >= kZipLimit || offset >= kZipLimit || member.size() > 0xffff)
                 throw Error("the arrays need more than the 4 GiB a .npz without Zip64 can hold");
-            uLong crc = crc32(0L, Z_NULL, 0);
-            crc = crc32(crc, reinterpret_cast<const Bytef*>(e.header.data()), static_cast<uInt>(e.header.size()));
-            // zlib takes at most 4 GiB - 1 per call; feed the payload in pieces.
-            for (std::size_t at = 0; at < e.payload.size();) {
-                const std::size_t n = std::min<std::size_t>(e.payload.size() - at, 1u << 30);
-                crc = crc32(crc, reinterpret_cast<const Bytef*>(e.payload.data() + at), static_cast<uInt>(n));
-                at += n;
-            }
+            const std::uint32_t crc = static_cast<std::uint32_t>(crc32_combine(
+                zipCrc32(std::as_bytes(std::span(e.header))), zipCrc32(e.payload), static_cast<z_off_t>(e.payload.size())));
             // Local header and its central-directory twin: version 2.0,
             // no flags, stored, no timestamp (numpy ignores it).
             std::string local;

@@ -53,16 +53,6 @@ std::uint64_t le64(const std::byte* p)
     throw Error(member + " " + what);
 }
 
-std::uint32_t crcOf(std::span<const std::byte> bytes)
-{
-    uLong sum = crc32(0L, Z_NULL, 0);
-    for (std::uint64_t done = 0; done < bytes.size();) {
-        const uInt chunk = static_cast<uInt>(std::min<std::uint64_t>(bytes.size() - done, 1u << 30));
-        sum = crc32(sum, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-        done += chunk;
-    }
-    return static_cast<std::uint32_t>(sum);
-}
 
 } // namespace
 
@@ -326,7 +316,7 @@ std::span<const std::byte> ZipReader::storedBytes(const Entry& entry) const
 
 void ZipReader::verifyCrc(const Entry& entry, std::span<const std::byte> contents) const
 {
-    if (crcOf(contents) != entry.crc)
+    if (zipCrc32(contents) != entry.crc)
         failMember(memberName(entry), "is corrupt (its CRC-32 does not match)");
 }
 
@@ -343,6 +333,17 @@ std::vector<std::byte> ZipReader::extract(const Entry& entry) const
         out = inflateRaw(stored, entry.uncompressedSize, memberName(entry));
     verifyCrc(entry, out);
     return out;
+}
+
+std::uint32_t zipCrc32(std::span<const std::byte> bytes)
+{
+    uLong sum = crc32(0L, Z_NULL, 0);
+    for (std::uint64_t done = 0; done < bytes.size();) {
+        const uInt chunk = static_cast<uInt>(std::min<std::uint64_t>(bytes.size() - done, 1u << 30));
+        sum = crc32(sum, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
+        done += chunk;
+    }
+    return static_cast<std::uint32_t>(sum);
 }
 
 } // namespace nodus

@@ -67,4 +67,7 @@ private:
 // Inflates a raw deflate stream of `declared` bytes; `member` starts errors.
 std::vector<std::byte> inflateRaw(std::span<const std::byte> in, std::uint64_t declared, const std::string& member);
 
+// The CRC-32 a zip member records (zlib's), over any length.
+std::uint32_t zipCrc32(std::span<const std::byte> bytes);
+
 } // namespace nodus

@@ -40,16 +40,6 @@ void put64(std::string& out, std::uint64_t v)
     put32(out, v >> 32);
 }
 
-std::uint32_t crcOf(std::span<const std::byte> bytes)
-{
-    uLong sum = crc32(0L, Z_NULL, 0);
-    for (std::uint64_t done = 0; done < bytes.size();) {
-        const uInt chunk = static_cast<uInt>(std::min<std::uint64_t>(bytes.size() - done, 1u << 30));
-        sum = crc32(sum, reinterpret_cast<const Bytef*>(bytes.data() + done), chunk);
-        done += chunk;
-    }
-    return static_cast<std::uint32_t>(sum);
-}
 
 const PytorchDocument& documentOf(const Model& model)
 {
@@ -142,7 +132,7 @@ void writeZip(const PytorchDocument& doc, const std::map<std::string, std::vecto
         const unsigned method = replaced ? 0 : e.method;
         const std::uint64_t compressed = replaced ? replacement.size() : e.compressedSize;
         const std::uint64_t uncompressed = replaced ? replacement.size() : e.uncompressedSize;
-        const std::uint32_t crc = replaced ? crcOf(replacement) : e.crc;
+        const std::uint32_t crc = replaced ? zipCrc32(replacement) : e.crc;
         const std::uint64_t offset = sink.position();
         const bool wide = compressed >= kZip32Limit || uncompressed >= kZip32Limit || offset >= kZip32Limit;
 
