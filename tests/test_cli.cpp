@@ -10,20 +10,8 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QByteArray out;
-    QString err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QString::fromStdString((nodus::test::binaryDir() / "app" / "nodus-cli").string()), args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            QString::fromUtf8(p.readAllStandardError())};
-}
+using Run = nodus::test::CliRun;
+constexpr auto cli = &nodus::test::runCli;
 
 } // namespace
 

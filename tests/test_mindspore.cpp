@@ -84,20 +84,8 @@ const Tensor* initializer(const Model& m, const std::string& name)
     return nullptr;
 }
 
-struct Run {
-    int code = -1;
-    QByteArray out;
-    QString err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QString::fromStdString((test::binaryDir() / "app" / "nodus-cli").string()), args);
-    p.waitForFinished(120000);
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-        QString::fromUtf8(p.readAllStandardError()) };
-}
+using Run = nodus::test::CliRun;
+constexpr auto cli = &nodus::test::runCli;
 
 mindir::TensorProto* addParameter(
     mindir::GraphProto& g, const std::string& name, std::vector<std::int64_t> dims, const std::string& raw)

@@ -60,12 +60,6 @@ std::string readAll(const fs::path& p)
     return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
 }
 
-void writeAll(const fs::path& p, const std::string& bytes)
-{
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 // A safetensors file: the size, the header as given, `data` zero bytes.
 std::string safetensors(const std::string& header, std::size_t data)
 {
@@ -94,20 +88,8 @@ void apply(Model& m, EditCommandPtr c)
     c->apply(m);
 }
 
-struct Run {
-    int code = -1;
-    QByteArray out;
-    QString err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QString::fromStdString((test::binaryDir() / "app" / "nodus-cli").string()), args);
-    p.waitForFinished(120000);
-    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-        QString::fromUtf8(p.readAllStandardError()) };
-}
+using Run = nodus::test::CliRun;
+constexpr auto cli = &nodus::test::runCli;
 
 // NumPy's own reading of a file (python3 with numpy, when there is one):
 // "name dtype shape sum" per array, sorted by name; empty when unavailable.

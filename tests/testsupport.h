@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QString>
 #include <QtTest>
 
@@ -65,6 +66,23 @@ inline QByteArray fileBytes(const std::filesystem::path& path)
 {
     QFile f(QString::fromStdString(path.string()));
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The built nodus-cli run with `args`: exit code (-1 when it crashed or hung
+// past two minutes), standard output and standard error.
+struct CliRun {
+    int code = -1;
+    QByteArray out;
+    QString err;
+};
+
+inline CliRun runCli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QString::fromStdString((binaryDir() / "app" / "nodus-cli").string()), args);
+    p.waitForFinished(120000);
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+        QString::fromUtf8(p.readAllStandardError()) };
 }
 
 } // namespace nodus::test

@@ -5,6 +5,7 @@
 #include "mappedfile.h"
 #include "outputsink.h"
 #include "zipreader.h"
+#include "zipwriter.h"
 
 #include "ir/ownedtensordata.h"
 #include "ir/shape.h"
@@ -816,21 +817,8 @@ void writeNpy(const Tensor& tensor, const std::filesystem::path& path)
     }
 }
 
-namespace {
-
-void putLe16(std::string& out, std::uint32_t v)
-{
-    out.push_back(static_cast<char>(v & 0xff));
-    out.push_back(static_cast<char>((v >> 8) & 0xff));
-}
-
-void putLe32(std::string& out, std::uint32_t v)
-{
-    putLe16(out, v & 0xffff);
-    putLe16(out, v >> 16);
-}
-
-} // namespace
+// readNpz refuses Zip64, so the writer stays within what it reads.
+constexpr std::uint64_t kNpzLimit = 0xffffffffu;
 
 void writeNpz(const std::vector<std::pair<std::string, const Tensor*>>& arrays, const std::filesystem::path& path)
 {
@@ -844,67 +832,21 @@ void writeNpz(const std::vector<std::pair<std::string, const Tensor*>>& arrays, 
         }
         AtomicFile file(path);
         OutputSink sink(file.fd(), path.string());
-        std::string central;
-        constexpr std::uint64_t kZipLimit = 0xffffffffu;
+        ZipWriter zip(sink);
         for (const auto& [name, tensor] : arrays) {
             const Encoded e = encode(*tensor);
-            const std::string member = name + ".npy";
-            const std::uint64_t size = e.header.size() + e.payload.size();
-            const std::uint64_t offset = sink.position();
-            if (size >= kZipLimit || offset >= kZipLimit || member.size() > 0xffff)
+            if (sink.position() + e.header.size() + e.payload.size() >= kNpzLimit)
                 throw Error("the arrays need more than the 4 GiB a .npz without Zip64 can hold");
-            const std::uint32_t crc = static_cast<std::uint32_t>(crc32_combine(
-                zipCrc32(std::as_bytes(std::span(e.header))), zipCrc32(e.payload), static_cast<z_off_t>(e.payload.size())));
-            // Local header and its central-directory twin: version 2.0,
-            // no flags, stored, no timestamp (numpy ignores it).
-            std::string local;
-            putLe32(local, 0x04034b50);
-            putLe16(local, 20);
-            putLe16(local, 0);
-            putLe16(local, 0);
-            putLe32(local, 0);
-            putLe32(local, static_cast<std::uint32_t>(crc));
-            putLe32(local, static_cast<std::uint32_t>(size));
-            putLe32(local, static_cast<std::uint32_t>(size));
-            putLe16(local, static_cast<std::uint32_t>(member.size()));
-            putLe16(local, 0);
-            local += member;
-            sink.write(std::as_bytes(std::span(local)));
+            ZipWriter::Member m;
+            m.name = name + ".npy";
+            m.compressedSize = m.uncompressedSize = e.header.size() + e.payload.size();
+            m.crc = static_cast<std::uint32_t>(crc32_combine(zipCrc32(std::as_bytes(std::span(e.header))),
+                zipCrc32(e.payload), static_cast<z_off_t>(e.payload.size())));
+            zip.beginMember(m);
             sink.write(std::as_bytes(std::span(e.header)));
             sink.write(e.payload);
-
-            putLe32(central, 0x02014b50);
-            putLe16(central, 20);
-            putLe16(central, 20);
-            putLe16(central, 0);
-            putLe16(central, 0);
-            putLe32(central, 0);
-            putLe32(central, static_cast<std::uint32_t>(crc));
-            putLe32(central, static_cast<std::uint32_t>(size));
-            putLe32(central, static_cast<std::uint32_t>(size));
-            putLe16(central, static_cast<std::uint32_t>(member.size()));
-            putLe16(central, 0); // extra
-            putLe16(central, 0); // comment
-            putLe16(central, 0); // disk
-            putLe16(central, 0); // internal attributes
-            putLe32(central, 0); // external attributes
-            putLe32(central, static_cast<std::uint32_t>(offset));
-            central += member;
         }
-        const std::uint64_t centralAt = sink.position();
-        if (centralAt + central.size() >= kZipLimit || arrays.size() > 0xffff)
-            throw Error("the arrays need more than a .npz without Zip64 can hold");
-        std::string end;
-        putLe32(end, 0x06054b50);
-        putLe16(end, 0);
-        putLe16(end, 0);
-        putLe16(end, static_cast<std::uint32_t>(arrays.size()));
-        putLe16(end, static_cast<std::uint32_t>(arrays.size()));
-        putLe32(end, static_cast<std::uint32_t>(central.size()));
-        putLe32(end, static_cast<std::uint32_t>(centralAt));
-        putLe16(end, 0);
-        sink.write(std::as_bytes(std::span(central)));
-        sink.write(std::as_bytes(std::span(end)));
+        zip.finish();
         sink.flush();
         file.commit();
     } catch (const std::exception& e) {

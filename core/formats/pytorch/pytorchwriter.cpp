@@ -7,6 +7,7 @@
 #include "util/mappedfile.h"
 #include "util/outputsink.h"
 #include "util/zipreader.h"
+#include "util/zipwriter.h"
 
 #include <zlib.h>
 
@@ -20,27 +21,6 @@ namespace {
 
 // torch.load maps storages from the archive; PyTorch aligns their data to 64 bytes.
 constexpr std::uint64_t kAlign = 64;
-constexpr std::uint64_t kZip32Limit = 0xffffffffu;
-// The padding extra field PyTorch's writer uses ("FB").
-constexpr std::uint16_t kPaddingId = 0x4246;
-
-void put16(std::string& out, std::uint64_t v)
-{
-    out.push_back(static_cast<char>(v & 0xff));
-    out.push_back(static_cast<char>((v >> 8) & 0xff));
-}
-void put32(std::string& out, std::uint64_t v)
-{
-    put16(out, v & 0xffff);
-    put16(out, (v >> 16) & 0xffff);
-}
-void put64(std::string& out, std::uint64_t v)
-{
-    put32(out, v & 0xffffffffu);
-    put32(out, v >> 32);
-}
-
-
 const PytorchDocument& documentOf(const Model& model)
 {
     if (!model.native || (model.native->formatName() != "pytorch" && model.native->formatName() != "torchscript"))
@@ -117,8 +97,7 @@ void writeLegacy(
 void writeZip(const PytorchDocument& doc, const std::map<std::string, std::vector<std::byte>>& edited, OutputSink& sink)
 {
     const ZipReader zip(doc.file->bytes(), doc.file->path().string());
-    std::string central;
-    std::uint64_t count = 0;
+    ZipWriter writer(sink);
     for (const auto& e : zip.entries()) {
         std::span<const std::byte> replacement;
         bool replaced = false;
@@ -129,103 +108,19 @@ void writeZip(const PytorchDocument& doc, const std::map<std::string, std::vecto
                 replaced = true;
             }
         }
-        const unsigned method = replaced ? 0 : e.method;
-        const std::uint64_t compressed = replaced ? replacement.size() : e.compressedSize;
-        const std::uint64_t uncompressed = replaced ? replacement.size() : e.uncompressedSize;
-        const std::uint32_t crc = replaced ? zipCrc32(replacement) : e.crc;
-        const std::uint64_t offset = sink.position();
-        const bool wide = compressed >= kZip32Limit || uncompressed >= kZip32Limit || offset >= kZip32Limit;
-
-        std::string local;
-        put32(local, 0x04034b50);
-        put16(local, wide ? 45 : 20);
-        put16(local, 0);
-        put16(local, method);
-        put32(local, 0);
-        put32(local, crc);
-        put32(local, wide ? kZip32Limit : compressed);
-        put32(local, wide ? kZip32Limit : uncompressed);
-        put16(local, e.name.size());
-        std::string extra;
-        if (wide) {
-            put16(extra, 0x0001);
-            put16(extra, 16);
-            put64(extra, uncompressed);
-            put64(extra, compressed);
-        }
-        // Pad with an extra field so the data starts on a 64-byte boundary.
-        const std::uint64_t before = offset + local.size() + 2 + e.name.size() + extra.size();
-        std::uint64_t pad = (kAlign - (before + 4) % kAlign) % kAlign;
-        put16(extra, kPaddingId);
-        put16(extra, pad);
-        extra.append(pad, 'Z');
-        put16(local, extra.size());
-        local += e.name;
-        local += extra;
-        sink.write(std::as_bytes(std::span(local)));
+        ZipWriter::Member m;
+        m.name = e.name;
+        m.method = replaced ? 0 : e.method;
+        m.compressedSize = replaced ? replacement.size() : e.compressedSize;
+        m.uncompressedSize = replaced ? replacement.size() : e.uncompressedSize;
+        m.crc = replaced ? zipCrc32(replacement) : e.crc;
+        writer.beginMember(m, kAlign);
         if (replaced)
             sink.write(replacement);
         else
             sink.copyRange(doc.file->fd(), e.dataOffset, e.compressedSize);
-
-        std::string cextra;
-        if (wide) {
-            put16(cextra, 0x0001);
-            put16(cextra, 24);
-            put64(cextra, uncompressed);
-            put64(cextra, compressed);
-            put64(cextra, offset);
-        }
-        put32(central, 0x02014b50);
-        put16(central, wide ? 45 : 20);
-        put16(central, wide ? 45 : 20);
-        put16(central, 0);
-        put16(central, method);
-        put32(central, 0);
-        put32(central, crc);
-        put32(central, wide ? kZip32Limit : compressed);
-        put32(central, wide ? kZip32Limit : uncompressed);
-        put16(central, e.name.size());
-        put16(central, cextra.size());
-        put16(central, 0);
-        put16(central, 0);
-        put16(central, 0);
-        put32(central, 0);
-        put32(central, wide ? kZip32Limit : offset);
-        central += e.name;
-        central += cextra;
-        ++count;
     }
-    const std::uint64_t centralAt = sink.position();
-    sink.write(std::as_bytes(std::span(central)));
-    const std::uint64_t endAt = sink.position();
-    const bool wide = centralAt >= kZip32Limit || central.size() >= kZip32Limit || count >= 0xffff;
-    std::string end;
-    if (wide) {
-        put32(end, 0x06064b50);
-        put64(end, 44);
-        put16(end, 45);
-        put16(end, 45);
-        put32(end, 0);
-        put32(end, 0);
-        put64(end, count);
-        put64(end, count);
-        put64(end, central.size());
-        put64(end, centralAt);
-        put32(end, 0x07064b50);
-        put32(end, 0);
-        put64(end, endAt);
-        put32(end, 1);
-    }
-    put32(end, 0x06054b50);
-    put16(end, 0);
-    put16(end, 0);
-    put16(end, wide ? 0xffff : count);
-    put16(end, wide ? 0xffff : count);
-    put32(end, wide ? kZip32Limit : central.size());
-    put32(end, wide ? kZip32Limit : centralAt);
-    put16(end, 0);
-    sink.write(std::as_bytes(std::span(end)));
+    writer.finish();
 }
 
 } // namespace
