@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 namespace nodus {
 
@@ -9,7 +11,21 @@ class OnnxBuilder;
 class OnnxConverter;
 struct OnnxExportReport;
 
-// The per-format op tables (cntktoonnx.cpp, mindirtoonnx.cpp).
+using OnnxConverterFactory = std::unique_ptr<OnnxConverter> (*)(
+    const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
+
+// One source format whose models convert to ONNX, and its op table.
+struct OnnxConverterEntry {
+    std::string_view format;      // the registry's short name
+    std::string_view description; // for messages: "CNTK model-v2"
+    OnnxConverterFactory make;
+};
+
+// The table (converters.cpp): every format with an ONNX converter, once.
+const std::vector<OnnxConverterEntry>& onnxConverters();
+const OnnxConverterEntry* onnxConverterFor(std::string_view format);
+
+// The per-format op tables (cntktoonnx.cpp, mindirtoonnx.cpp, ...).
 std::unique_ptr<OnnxConverter> makeCntkToOnnx(
     const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
 std::unique_ptr<OnnxConverter> makeMindirToOnnx(

@@ -87,16 +87,21 @@ std::string OnnxExportReport::unsupportedText() const
 
 bool canExportToOnnx(const std::string& sourceFormat)
 {
-    return sourceFormat == "cntk" || sourceFormat == "mindir";
+    return onnxConverterFor(sourceFormat) != nullptr;
 }
 
 void convertToOnnx(
     const Model& source, const OnnxExportOptions& options, onnx::ModelProto& out, OnnxExportReport& report)
 {
     const std::string file = describe(source);
-    if (!canExportToOnnx(source.format))
+    const OnnxConverterEntry* entry = onnxConverterFor(source.format);
+    if (!entry) {
+        std::string supported;
+        for (const auto& e : onnxConverters())
+            supported += (supported.empty() ? "" : ", ") + std::string(e.description);
         throw Error(file + ": converting " + (source.format.empty() ? "this" : source.format)
-            + " models to ONNX is not supported (CNTK model-v2 and MindIR models are)");
+            + " models to ONNX is not supported (" + supported + " models are)");
+    }
     const int maxOpset = maxOnnxExportOpset();
     if (options.opset < kMinOnnxExportOpset || options.opset > maxOpset)
         throw Error(file + ": ONNX opset " + std::to_string(options.opset) + " is not offered (choose "
@@ -124,8 +129,7 @@ void convertToOnnx(
     out.mutable_graph()->set_name(source.graph->name.empty() ? "main" : source.graph->name);
 
     OnnxBuilder builder(out, options.opset);
-    auto converter = source.format == "cntk" ? makeCntkToOnnx(source, builder, report, options.partial)
-                                             : makeMindirToOnnx(source, builder, report, options.partial);
+    auto converter = entry->make(source, builder, report, options.partial);
     try {
         converter->run();
     } catch (const UnsupportedOp& e) {
