@@ -288,10 +288,16 @@ void TestAssociations::magicMatchesOnlyItsFormat()
                     ++hits[mime];
                 }
             }
-            // Certain magic claims before any name: it must match every file.
+            // Certain magic claims before any name: it must match every file
+            // that no glob of its type names (MindSpore Lite files older than
+            // the "MSL2" identifier have only their name to go by).
             const bool certain
                 = std::any_of(t.magic.begin(), t.magic.end(), [](const Magic& x) { return x.priority >= 80; });
-            if (certain && mime == detected) {
+            std::string ext = path.extension().string();
+            std::transform(
+                ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+            const bool named = t.globs.count("*" + QString::fromStdString(ext)) > 0;
+            if (certain && mime == detected && !named) {
                 const bool any = std::any_of(t.magic.begin(), t.magic.end(),
                     [&](const Magic& x) { return x.priority >= 80 && matches(x, head); });
                 QVERIFY2(any, qPrintable(QString::fromStdString(path.string()) + " lacks its format's magic"));
@@ -337,6 +343,10 @@ void TestAssociations::desktopDatabaseResolvesCorpus()
     // content all the same).
     QStringList paths;
     std::vector<std::pair<QString, bool>> expected; // type, strict
+    // Files only a glob's weight decides for us against a system type of the
+    // same extension (an old MindSpore Lite *.ms against troff's): gio honours
+    // weights; File::MimeInfo's `mimetype` does not, so it is not asked.
+    std::vector<bool> byWeight;
     for (const auto& [path, format] : detectedCorpusFiles()) {
         if (!format)
             continue;
@@ -360,6 +370,7 @@ void TestAssociations::desktopDatabaseResolvesCorpus()
         const bool strict = certain || !named || t.globs.at(glob) == top;
         paths << QString::fromStdString(path.string());
         expected.emplace_back(mime, strict);
+        byWeight.push_back(named && !certain && t.globs.at(glob) > 50);
     }
     QVERIFY(paths.size() > 50);
 
@@ -368,6 +379,8 @@ void TestAssociations::desktopDatabaseResolvesCorpus()
         int strict = 0, lenient = 0;
         for (qsizetype i = 0; i < paths.size(); ++i) {
             const auto& [mime, isStrict] = expected[i];
+            if (tool == "mimetype" && byWeight[i])
+                continue;
             if (isStrict) {
                 QVERIFY2(answers[i] == mime,
                     qPrintable(QString("%1 says %2 is %3, not %4").arg(tool, paths[i], answers[i], mime)));

@@ -363,7 +363,7 @@ private slots:
         QCOMPARE(std::string(f->displayName()), std::string("TensorFlow Lite model"));
         QCOMPARE(std::string(f->mimeType()), std::string("application/x-tflite"));
         QCOMPARE(f->extensions(), (std::vector<std::string> { ".tflite", ".lite" }));
-        QVERIFY(f->can(Format::Read) && f->can(Format::Write) && !f->can(Format::ExportOnnx));
+        QVERIFY(f->can(Format::Read) && f->can(Format::Write) && f->can(Format::ExportOnnx));
         const auto magic = f->magic();
         QCOMPARE(magic.size(), std::size_t(1));
         QCOMPARE(magic[0].offset, std::uint64_t(4));

@@ -26,12 +26,15 @@ int applyWeightsCommand(const Args& args)
     std::vector<std::string> files;
     std::string out;
     bool json = false;
+    bool skipMismatches = false;
     ReadOptions readOptions;
     for (std::size_t k = 0; k < args.size(); ++k) {
         if ((args[k] == "-o" || args[k] == "--output") && k + 1 < args.size())
             out = args[++k];
         else if (args[k] == "--json")
             json = true;
+        else if (args[k] == "--skip-mismatches")
+            skipMismatches = true;
         else if (args[k] == "--key" && k + 1 < args.size())
             readOptions.key = args[++k];
         else if (args[k] == "--cipher" && k + 1 < args.size())
@@ -50,7 +53,7 @@ int applyWeightsCommand(const Args& args)
     try {
         const auto model = FormatRegistry::instance().open(files[0], readOptions);
         const auto weights = FormatRegistry::instance().open(files[1]);
-        report = applyWeights(*model, *weights);
+        report = applyWeights(*model, *weights, skipMismatches);
         if (report.applied)
             FormatRegistry::instance().save(*model, out, model->format);
     } catch (const std::exception& e) {
@@ -68,10 +71,17 @@ int applyWeightsCommand(const Args& args)
         j["not_loaded"] = report.notLoaded;
         j["unused"] = report.unused;
         j["mismatches"] = report.mismatches;
+        nlohmann::json renamed = nlohmann::json::array();
+        for (const auto& [parameter, entry] : report.renamed)
+            renamed.push_back({ { "parameter", parameter }, { "weight", entry } });
+        j["renamed"] = renamed;
+        j["summary"] = report.summary();
         std::cout << j.dump() << '\n';
     } else {
         std::cout << files[0] << " <- " << files[1] << '\n';
-        std::cout << "  loaded: " << report.loaded.size() << " parameters\n";
+        std::cout << "  " << report.summary() << '\n';
+        for (const auto& [parameter, entry] : report.renamed)
+            std::cout << "  " << parameter << " <- " << entry << '\n';
         printList("parameters not loaded", report.notLoaded);
         printList("weights not used", report.unused);
         if (!report.mismatches.empty())
@@ -80,7 +90,8 @@ int applyWeightsCommand(const Args& args)
     }
     if (!report.applied) {
         std::cerr << "nodus-cli: " << files[1] << ": " << report.mismatches.size()
-                  << " weights do not match the model's parameters in type or shape; nothing was applied\n";
+                  << " weights do not match the model's parameters in type or shape; nothing was applied"
+                  << " (--skip-mismatches applies the others)\n";
         return 1;
     }
     return 0;

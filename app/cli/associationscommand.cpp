@@ -76,7 +76,7 @@ public:
     {
         const auto& list = claimants_.at(ext);
         if (list.size() == 1)
-            return kDefaultGlobWeight;
+            return f.globWeight();
         const auto rank = static_cast<int>(std::find(list.begin(), list.end(), &f) - list.begin());
         return std::max(10, 60 - 10 * rank);
     }

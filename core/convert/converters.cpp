@@ -9,6 +9,9 @@ const std::vector<OnnxConverterEntry>& onnxConverters()
     static const std::vector<OnnxConverterEntry> table = {
         { "cntk", "CNTK model-v2", &makeCntkToOnnx },
         { "mindir", "MindIR", &makeMindirToOnnx },
+        { "tflite", "TensorFlow Lite", &makeTfliteToOnnx },
+        { "keras", "Keras", &makeKerasToOnnx },
+        { "caffe", "Caffe", &makeCaffeToOnnx },
     };
     return table;
 }

@@ -30,5 +30,11 @@ std::unique_ptr<OnnxConverter> makeCntkToOnnx(
     const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
 std::unique_ptr<OnnxConverter> makeMindirToOnnx(
     const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
+std::unique_ptr<OnnxConverter> makeTfliteToOnnx(
+    const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
+std::unique_ptr<OnnxConverter> makeKerasToOnnx(
+    const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
+std::unique_ptr<OnnxConverter> makeCaffeToOnnx(
+    const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
 
 } // namespace nodus

@@ -1119,6 +1119,13 @@ bool canSaveEdit(const Model& model, EditKind kind)
         return kind == EditKind::TensorValues;
     if (model.format == "pytorch" || model.format == "torchscript")
         return kind == EditKind::TensorValues;
+    // Their writers patch edited tensor bytes into the file as it was.
+    if (model.format == "keras" || model.format == "tensorflow" || model.format == "mindspore-lite"
+        || model.format == "coreml" || model.format == "ncnn" || model.format == "caffe")
+        return kind == EditKind::TensorValues;
+    // GGUF is written whole: values and the metadata as properties.
+    if (model.format == "gguf")
+        return kind == EditKind::TensorValues || kind == EditKind::Metadata;
     if (model.format == "safetensors")
         return kind == EditKind::TensorValues || kind == EditKind::TensorType || kind == EditKind::Names;
     // A .npy's one array is named after its file: only a .npz keeps names.

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nodus {
@@ -18,23 +19,34 @@ struct TransplantReport {
     std::vector<std::string> notLoaded;
     // Weight entries no target parameter matched (ckpt_not_load).
     std::vector<std::string> unused;
-    // Pairs whose element type or shape differ, in words; when there is any,
-    // nothing was applied.
+    // Pairs whose element type or shape differ, and names several weight
+    // entries claim, in words; when there is any, nothing was applied unless
+    // the transplant skips them.
     std::vector<std::string> mismatches;
+    // Parameters matched through a tolerated name difference: (parameter,
+    // weight entry), e.g. ("fc.weight", "module.fc.weight").
+    std::vector<std::pair<std::string, std::string>> renamed;
     bool applied = false;
+
+    // "applied 4, skipped 2 (1 not in the weights, 1 mismatched)".
+    std::string summary() const;
 };
 
 // Loads the stored tensors of one model (a checkpoint, usually) into the
 // main-graph initializers of another, by name, the way MindSpore's
 // load_param_into_net does: each matched target tensor takes the source's
 // data (shared, not copied: a mapped checkpoint stays mapped), so the
-// target's writer saves the new bytes. A MindIR parameter named
-// "<graph>:<name>" also matches an entry named "<name>", as MindSpore's
-// loader strips that prefix. All or nothing: any type or shape mismatch
-// refuses the whole transplant. revert() puts the previous data back.
+// target's writer saves the new bytes. Names match exactly first; a name
+// left over then matches the one entry that is the same once each side
+// drops what frameworks wrap names in: MindIR's graph qualifier
+// ("<graph>:<name>", as MindSpore's loader strips it), TensorFlow's output
+// index (":0"), and the "module." (DataParallel) and "model." prefixes.
+// All or nothing by default: any type or shape mismatch refuses the whole
+// transplant; with `skipMismatches` the matching tensors are applied and the
+// others reported. revert() puts the previous data back.
 class WeightTransplant {
 public:
-    WeightTransplant(Model& target, const Model& weights);
+    WeightTransplant(Model& target, const Model& weights, bool skipMismatches = false);
 
     const TransplantReport& report() const { return report_; }
     void apply();
@@ -48,9 +60,13 @@ private:
     };
     TransplantReport report_;
     std::vector<Change> changes_;
+    bool skipMismatches_ = false;
 };
 
 // Plans and applies a transplant in one go; see WeightTransplant.
-TransplantReport applyWeights(Model& target, const Model& weights);
+TransplantReport applyWeights(Model& target, const Model& weights, bool skipMismatches = false);
+
+// A weight's name without the wrapping WeightTransplant tolerates.
+std::string canonicalWeightName(std::string name);
 
 } // namespace nodus

@@ -80,6 +80,10 @@ public:
     virtual std::string_view mimeType() const = 0;
     // Magic bytes, for formats that have them (ONNX, a bare protobuf, has none).
     virtual std::vector<MimeMagic> magic() const { return {}; }
+    // shared-mime-info weight of its globs where no other Nodus format shares
+    // the extension: 50 is the default; a system type that takes the same
+    // extension (troff's *.ms) needs more.
+    virtual int globWeight() const { return 50; }
 
     bool can(Capability c) const { return (capabilities() & c) != 0; }
 };

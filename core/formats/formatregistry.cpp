@@ -1,13 +1,21 @@
 #include "formatregistry.h"
 
+#include "caffe/caffeformat.h"
 #include "cntk/cntkformat.h"
 #include "cntk/cntkv1format.h"
+#include "coreml/coremlformat.h"
+#include "gguf/ggufformat.h"
+#include "keras/kerasformat.h"
 #include "mindspore/checkpointformat.h"
 #include "mindspore/mindirformat.h"
+#include "mindsporelite/msliteformat.h"
+#include "ncnn/ncnnformat.h"
 #include "numpy/numpyformat.h"
 #include "onnx/onnxformat.h"
+#include "paddle/paddleformat.h"
 #include "pytorch/pytorchformat.h"
 #include "safetensors/safetensorsformat.h"
+#include "tensorflow/tensorflowformat.h"
 #include "tflite/tfliteformat.h"
 
 #include "ir/model.h"
@@ -54,6 +62,12 @@ FormatRegistry::FormatRegistry()
     formats_.push_back(&cntkV1);
     static const TfliteFormat tflite;
     formats_.push_back(&tflite);
+    static const TensorflowFormat tensorflow;
+    formats_.push_back(&tensorflow);
+    static const MsliteFormat mindsporeLite;
+    formats_.push_back(&mindsporeLite);
+    static const CoremlFormat coreml;
+    formats_.push_back(&coreml);
     static const PytorchFormat pytorch;
     static const TorchScriptFormat torchScript;
     formats_.push_back(&pytorch);
@@ -62,6 +76,16 @@ FormatRegistry::FormatRegistry()
     formats_.push_back(&safetensors);
     static const NumpyFormat numpy;
     formats_.push_back(&numpy);
+    static const GgufFormat gguf;
+    formats_.push_back(&gguf);
+    static const PaddleFormat paddle;
+    formats_.push_back(&paddle);
+    static const KerasFormat keras;
+    formats_.push_back(&keras);
+    static const NcnnFormat ncnn;
+    formats_.push_back(&ncnn);
+    static const CaffeFormat caffe;
+    formats_.push_back(&caffe);
 }
 
 const Format* FormatRegistry::byName(std::string_view name) const

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "ir/id.h"
 #include "ir/nativedocument.h"
 #include "ir/tensor.h"
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace nodus {
@@ -30,8 +32,19 @@ public:
         std::uint64_t length = 0;
     };
 
+    // A tensor's affine quantization: real = scale * (q - zeroPoint), one
+    // pair per tensor or per slice along `axis`. The converter to ONNX needs
+    // the numbers, which the IR only shows as documentation text.
+    struct Quantization {
+        std::vector<float> scale;
+        std::vector<std::int64_t> zeroPoint;
+        int axis = 0;
+    };
+
     std::shared_ptr<const MappedFile> file;
     std::vector<Stored> tensors;
+    // By the id of the IR value of each quantized tensor (every subgraph).
+    std::unordered_map<Id, Quantization> quantization;
 };
 
 } // namespace nodus

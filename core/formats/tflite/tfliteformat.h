@@ -13,7 +13,7 @@ public:
     std::string_view mimeType() const override { return "application/x-tflite"; }
     std::vector<std::string> extensions() const override { return { ".tflite", ".lite" }; }
     std::vector<MimeMagic> magic() const override { return { { 4, "TFL3", 80 } }; }
-    unsigned capabilities() const override { return Read | Write; }
+    unsigned capabilities() const override { return Read | Write | ExportOnnx; }
     const OpMetadata& opMetadata() const override;
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;

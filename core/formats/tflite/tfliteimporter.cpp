@@ -313,8 +313,14 @@ void TfliteImporter::importSubgraph(int index, Graph& graph)
             }
 
             std::string doc;
-            if (const auto q = t.table(tensor::Quantization, "the quantization of tensor " + std::to_string(k)))
+            if (const auto q = t.table(tensor::Quantization, "the quantization of tensor " + std::to_string(k))) {
                 doc = quantizationText(reader_, *q, type.value_or(DataType::Undefined));
+                auto scale = readVector<float>(reader_, q->vector(quantization::Scale, 4));
+                if (!scale.empty())
+                    doc_->quantization[v->id()] = { std::move(scale),
+                        readVector<std::int64_t>(reader_, q->vector(quantization::ZeroPoint, 8)),
+                        q->i32(quantization::QuantizedDimension) };
+            }
             if (t.boolean(tensor::IsVariable))
                 appendDoc(doc, "A variable: operators update it in place between invocations.");
 

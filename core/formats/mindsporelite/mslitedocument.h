@@ -1,0 +1,36 @@
+#pragma once
+
+#include "ir/nativedocument.h"
+#include "ir/tensor.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace nodus {
+
+class MappedFile;
+
+// What a MindSpore Lite model keeps for writing back: the mapped file and,
+// for each tensor stored in it, where its bytes lie and the data it was read
+// with. A save copies the file and overwrites the bytes of each edited
+// tensor in place: the FlatBuffer fixes each data vector's size, so only
+// edits that keep type and shape can be saved.
+class MsliteDocument final : public NativeDocument {
+public:
+    std::string_view formatName() const override { return "mindspore-lite"; }
+
+    struct Stored {
+        std::shared_ptr<Tensor> tensor;
+        std::shared_ptr<const TensorData> original;
+        DataType dataType = DataType::Undefined;
+        std::vector<std::int64_t> dims;
+        std::uint64_t offset = 0; // of the bytes in the file
+        std::uint64_t length = 0;
+    };
+
+    std::shared_ptr<const MappedFile> file;
+    std::vector<Stored> tensors;
+};
+
+} // namespace nodus
