@@ -23,7 +23,8 @@ usage:
   nodus-cli convert IN OUT [--format NAME] [--external-data] [--key KEY [--cipher MODE]]
                    [--opset N] [--partial]
                                           re-save IN as OUT (format from --format or OUT's extension);
-                                          a CNTK or MindIR model saved as .onnx is converted (opset N,
+                                          a CNTK, MindIR, TFLite, Keras or Caffe model saved as
+                                          .onnx is converted (opset N,
                                           13 to 17, default 17); ops without an ONNX mapping are listed
                                           and fail the conversion unless --partial keeps them as
                                           custom-domain ops; --no-shape-inference leaves out the
@@ -49,10 +50,12 @@ usage:
       --producer TEXT  --doc-string TEXT
                                           an edit the format cannot save, or that would make the
                                           graph invalid, is refused with the reason (exit 1)
-  nodus-cli apply-weights MODEL WEIGHTS -o OUT [--json] [--key KEY [--cipher MODE]]
-                                          load WEIGHTS' tensors (a MindSpore checkpoint, ...) into MODEL's
-                                          parameters by name and save OUT in MODEL's format; reports the
-                                          parameters not loaded and the weights not used
+  nodus-cli apply-weights MODEL WEIGHTS -o OUT [--json] [--skip-mismatches] [--key KEY [--cipher MODE]]
+                                          load WEIGHTS' tensors (.safetensors, .pth, .npz, .ckpt, .gguf,
+                                          ...) into MODEL's parameters by name (through model./module.
+                                          prefixes and :0 suffixes) and save OUT in MODEL's format;
+                                          reports the parameters not loaded and the weights not used; a
+                                          shape or type mismatch stops it unless --skip-mismatches
   nodus-cli run MODEL [--input NAME=FILE.npy]... [--seed N] [--fill random|zeros|ones] [--dim SYMBOL=N]
                 [--device NAME] [--output-dir DIR] [--profile] [--json]
                                           run MODEL on the Vulkan backend (a GPU, or lavapipe on the CPU);
