@@ -1,18 +1,15 @@
 #include "coremlwriter.h"
 
-#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/mappedfile.h"
 #include "util/outputsink.h"
+#include "util/splicewrite.h"
 
 #include <algorithm>
 
 namespace nodus {
 
 namespace {
-
-// Below this a range is written from the mapping; above, copied in the kernel.
-constexpr std::uint64_t kKernelCopyThreshold = 64 * 1024;
 
 const CoremlDocument& coremlDocument(const Model& model)
 {
@@ -57,26 +54,10 @@ void CoremlWriter::write(const std::filesystem::path& path)
                 throw Error(path.string() + ": cannot save: tensors '" + patches_[k - 1]->tensor->name + "' and '"
                     + patches_[k]->tensor->name + "' share their bytes in the file");
 
-        const MappedFile& source = *doc_.file;
-        AtomicFile file(path);
-        OutputSink sink(file.fd(), path.string());
-        auto copy = [&](std::uint64_t begin, std::uint64_t end) {
-            if (end <= begin)
-                return;
-            if (end - begin >= kKernelCopyThreshold && !source.isInMemory())
-                sink.copyRange(source.fd(), begin, end - begin);
-            else
-                sink.write(source.bytes().subspan(begin, end - begin));
-        };
-        std::uint64_t pos = 0;
-        for (const auto* p : patches_) {
-            copy(pos, p->offset);
-            sink.write(p->tensor->data->bytes());
-            pos = p->offset + p->length;
-        }
-        copy(pos, source.size());
-        sink.flush();
-        file.commit();
+        std::vector<Splice> splices;
+        for (const auto* p : patches_)
+            splices.push_back({ p->offset, p->tensor->data->bytes() });
+        writeSpliced(*doc_.file, path, std::move(splices));
     } catch (const std::exception& e) {
         rethrowSaveError(path, e);
     }

@@ -1,9 +1,9 @@
 #include "tflitewriter.h"
 
-#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/mappedfile.h"
 #include "util/outputsink.h"
+#include "util/splicewrite.h"
 
 #include <algorithm>
 #include <cstring>
@@ -11,9 +11,6 @@
 namespace nodus {
 
 namespace {
-
-// Below this a range is written from the mapping; above, copied in the kernel.
-constexpr std::uint64_t kKernelCopyThreshold = 64 * 1024;
 
 const TfliteDocument& tfliteDocument(const Model& model)
 {
@@ -75,28 +72,10 @@ void TfliteWriter::write(const std::filesystem::path& path)
 {
     try {
         plan(path);
-        const MappedFile& source = *doc_.file;
-        AtomicFile file(path);
-        OutputSink sink(file.fd(), path.string());
-        auto copy = [&](std::uint64_t begin, std::uint64_t end) {
-            if (end <= begin)
-                return;
-            if (end - begin >= kKernelCopyThreshold && !source.isInMemory())
-                sink.copyRange(source.fd(), begin, end - begin);
-            else
-                sink.write(source.bytes().subspan(begin, end - begin));
-        };
-        std::uint64_t pos = 0;
-        for (const Patch& p : patches_) {
-            if (p.offset < pos)
-                continue; // the same buffer, shared by tensors that agree
-            copy(pos, p.offset);
-            sink.write(p.stored->tensor->data->bytes());
-            pos = p.offset + p.length;
-        }
-        copy(pos, source.size());
-        sink.flush();
-        file.commit();
+        std::vector<Splice> splices;
+        for (const Patch& p : patches_)
+            splices.push_back({ p.offset, p.stored->tensor->data->bytes() });
+        writeSpliced(*doc_.file, path, std::move(splices));
     } catch (const std::exception& e) {
         rethrowSaveError(path, e);
     }
