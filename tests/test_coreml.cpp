@@ -4,6 +4,7 @@
 // names; other protobuf formats are not claimed; unedited saves are
 // byte-identical and edited weights survive a reopen; truncated and
 // bit-flipped copies give nodus::Error only.
+#include "damagedcopies.h"
 #include "testsupport.h"
 
 #include "formats/coreml/coremlformat.h"
@@ -104,8 +105,7 @@ class TestCoreml : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    int opened_ = 0;
-    int refused_ = 0;
+    test::DamageCounts damage_;
 
     std::filesystem::path out(const std::string& name) const
     {
@@ -116,23 +116,7 @@ class TestCoreml : public QObject {
 
     void attempt(const std::vector<std::byte>& bytes, const std::string& label, bool mustFail)
     {
-        try {
-            auto file = MappedFile::fromBytes(bytes, label);
-            auto model = CoremlFormat().read(FormatRegistry::probe(file));
-            ++opened_;
-            if (mustFail)
-                QFAIL(qPrintable(QString::fromStdString(label) + " opened although it is damaged"));
-            (void)ModelSummary::of(*model);
-            for (const auto& t : model->graph->initializers)
-                if (t->data)
-                    QCOMPARE(t->data->bytes().size(), t->expectedBytes().value_or(0));
-            FormatRegistry::instance().save(*model, out("robust.mlmodel"), "coreml");
-            QCOMPARE(readAll(out("robust.mlmodel")).size(), bytes.size());
-        } catch (const Error& e) {
-            ++refused_;
-            if (!QString(e.what()).contains(QString::fromStdString(label)))
-                QFAIL(qPrintable("error does not name the file: " + QString(e.what())));
-        }
+        test::tryDamagedCopy(CoremlFormat(), bytes, label, mustFail, out("robust.mlmodel"), true, damage_);
     }
 
 private slots:
@@ -382,10 +366,10 @@ private slots:
 
     void cleanupTestCase()
     {
-        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", opened_,
-            refused_);
+        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", damage_.opened,
+            damage_.refused);
         if (!test::corpusDir().empty())
-            QVERIFY(refused_ > 0);
+            QVERIFY(damage_.refused > 0);
     }
 };
 

@@ -5,6 +5,7 @@
 // truncated and bit-flipped copies give errors naming the file, never a
 // crash; the CNN converts to ONNX that libonnx's checker accepts and whose
 // output matches the numpy reference the script computed.
+#include "damagedcopies.h"
 #include "ortrunner.h"
 #include "testsupport.h"
 
@@ -80,29 +81,13 @@ class TestKeras : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    int opened_ = 0;
-    int refused_ = 0;
+    test::DamageCounts damage_;
 
     fs::path out(const std::string& name) const { return fs::path(tmp_.path().toStdString()) / name; }
 
     void attempt(const std::vector<std::byte>& bytes, const std::string& label, bool mustFail, const std::string& ext)
     {
-        try {
-            auto file = MappedFile::fromBytes(bytes, label);
-            auto model = KerasFormat().read(FormatRegistry::probe(file));
-            ++opened_;
-            if (mustFail)
-                QFAIL(qPrintable(QString::fromStdString(label) + " opened although it is damaged"));
-            (void)ModelSummary::of(*model);
-            for (const auto& t : model->graph->initializers)
-                if (t->data)
-                    QCOMPARE(t->data->bytes().size(), t->expectedBytes().value_or(0));
-            FormatRegistry::instance().save(*model, out("robust" + ext), "keras");
-        } catch (const Error& e) {
-            ++refused_;
-            if (!QString(e.what()).contains(QString::fromStdString(label)))
-                QFAIL(qPrintable("error does not name the file: " + QString(e.what())));
-        }
+        test::tryDamagedCopy(KerasFormat(), bytes, label, mustFail, out("robust" + ext), false, damage_);
     }
 
 private slots:
@@ -425,9 +410,9 @@ private slots:
 
     void cleanupTestCase()
     {
-        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", opened_,
-            refused_);
-        QVERIFY(refused_ > 0);
+        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", damage_.opened,
+            damage_.refused);
+        QVERIFY(damage_.refused > 0);
     }
 };
 

@@ -5,6 +5,7 @@
 // copies give errors naming the file, never a crash; an unedited model saves
 // byte for byte and an edited weight survives a save and reopen with every
 // other byte kept.
+#include "damagedcopies.h"
 #include "testsupport.h"
 
 #include "edit/commands.h"
@@ -286,9 +287,9 @@ std::string syntheticModel(std::uint64_t external, std::uint32_t opcodeOfCustom 
     const auto codes = tables(
         { table({ scalar(0, 1, 119), scalar(2, 4, 1), scalar(3, 4, 119) }), table({ scalar(0, 1, 0), scalar(2, 4, 2) }),
             table({ scalar(0, 1, 32), ref(1, text("MyOp")) }), table({ scalar(0, 1, 58) }) });
-    const auto buffers = tables(
-        { table({}), dataBuffer(floats({ 1, 2, 3, 4 })), dataBuffer(strings), table({ scalar(1, 8, external), scalar(2, 8, 8) }),
-            dataBuffer(floats({ 5, 6, 7, 8 })), dataBuffer(std::string("2.3.0\0\0\0", 8)) });
+    const auto buffers = tables({ table({}), dataBuffer(floats({ 1, 2, 3, 4 })), dataBuffer(strings),
+        table({ scalar(1, 8, external), scalar(2, 8, 8) }), dataBuffer(floats({ 5, 6, 7, 8 })),
+        dataBuffer(std::string("2.3.0\0\0\0", 8)) });
     const auto signature = table({ ref(0, tables({ table({ ref(0, text("input")), scalar(1, 4, 0) }) })),
         ref(1, tables({ table({ ref(0, text("output")), scalar(1, 4, 2) }) })), ref(2, text("serving_default")),
         scalar(4, 4, 0) });
@@ -319,8 +320,7 @@ class TestTflite : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    int opened_ = 0;
-    int refused_ = 0;
+    test::DamageCounts damage_;
 
     std::filesystem::path out(const std::string& name) const
     {
@@ -334,23 +334,7 @@ class TestTflite : public QObject {
 
     void attempt(const std::vector<std::byte>& bytes, const std::string& label, bool mustFail)
     {
-        try {
-            auto file = MappedFile::fromBytes(bytes, label);
-            auto model = TfliteFormat().read(FormatRegistry::probe(file));
-            ++opened_;
-            if (mustFail)
-                QFAIL(qPrintable(QString::fromStdString(label) + " opened although it is damaged"));
-            (void)ModelSummary::of(*model);
-            for (const auto& t : model->graph->initializers)
-                if (t->data)
-                    QCOMPARE(t->data->bytes().size(), t->expectedBytes().value_or(0));
-            FormatRegistry::instance().save(*model, out("robust.tflite"), "tflite");
-            QCOMPARE(readAll(out("robust.tflite")).size(), bytes.size());
-        } catch (const Error& e) {
-            ++refused_;
-            if (!QString(e.what()).contains(QString::fromStdString(label)))
-                QFAIL(qPrintable("error does not name the file: " + QString(e.what())));
-        }
+        test::tryDamagedCopy(TfliteFormat(), bytes, label, mustFail, out("robust.tflite"), true, damage_);
     }
 
 private slots:
@@ -766,10 +750,10 @@ private slots:
 
     void cleanupTestCase()
     {
-        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", opened_,
-            refused_);
+        qInfo("damaged copies: %d opened and survived inspection and a save, %d refused with an error", damage_.opened,
+            damage_.refused);
         if (!test::corpusDir().empty())
-            QVERIFY(refused_ > 0);
+            QVERIFY(damage_.refused > 0);
     }
 };
 
