@@ -2,17 +2,8 @@
 # paddle.proto, compiled by protoc at build time into the build folder
 # (included as formats/paddle/paddle.pb.h); parameters from the LoDTensor
 # streams beside the model; the op metadata embedded as data.
-set(NODUS_PADDLE_PROTO_OUT ${CMAKE_CURRENT_BINARY_DIR}/formats/paddle)
-add_custom_command(
-  OUTPUT ${NODUS_PADDLE_PROTO_OUT}/paddle.pb.cc ${NODUS_PADDLE_PROTO_OUT}/paddle.pb.h
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${NODUS_PADDLE_PROTO_OUT}
-  COMMAND protobuf::protoc --cpp_out=${CMAKE_CURRENT_BINARY_DIR} -I${CMAKE_CURRENT_SOURCE_DIR}
-          ${CMAKE_CURRENT_LIST_DIR}/paddle.proto
-  DEPENDS ${CMAKE_CURRENT_LIST_DIR}/paddle.proto protobuf::protoc
-  COMMENT "Compiling paddle.proto"
-  VERBATIM)
+nodus_core_proto(paddle paddle)
 target_sources(nodus_core PRIVATE
-  ${NODUS_PADDLE_PROTO_OUT}/paddle.pb.cc
   ${CMAKE_CURRENT_LIST_DIR}/paddleformat.cpp
   ${CMAKE_CURRENT_LIST_DIR}/paddleimporter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/paddleopmetadata.cpp

@@ -2,17 +2,8 @@
 # the build folder, included as formats/tensorflow/tensorflow.pb.h), the
 # tensor-bundle reader for variables, and the op metadata embedded as data.
 set(NODUS_TF_PROTO_DIR ${CMAKE_CURRENT_SOURCE_DIR}/formats/tensorflow)
-set(NODUS_TF_PROTO_OUT ${CMAKE_CURRENT_BINARY_DIR}/formats/tensorflow)
-add_custom_command(
-  OUTPUT ${NODUS_TF_PROTO_OUT}/tensorflow.pb.cc ${NODUS_TF_PROTO_OUT}/tensorflow.pb.h
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${NODUS_TF_PROTO_OUT}
-  COMMAND protobuf::protoc --cpp_out=${CMAKE_CURRENT_BINARY_DIR} -I${CMAKE_CURRENT_SOURCE_DIR}
-          ${NODUS_TF_PROTO_DIR}/tensorflow.proto
-  DEPENDS ${NODUS_TF_PROTO_DIR}/tensorflow.proto protobuf::protoc
-  COMMENT "Compiling tensorflow.proto"
-  VERBATIM)
+nodus_core_proto(tensorflow tensorflow)
 target_sources(nodus_core PRIVATE
-  ${NODUS_TF_PROTO_OUT}/tensorflow.pb.cc
   formats/tensorflow/tensorbundle.cpp
   formats/tensorflow/tensorflowformat.cpp
   formats/tensorflow/tensorflowimporter.cpp
