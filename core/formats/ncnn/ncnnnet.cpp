@@ -241,7 +241,7 @@ NcnnNet parseNcnnTextParam(std::string_view text, const std::string& fileName)
                 // ncnn marks arrays with ids at or below -23300 (-23300 - id).
                 const bool array = id <= -23300;
                 if (array)
-                    id = -id - 23300;
+                    id = -(id + 23300); // not -id - 23300: -INT_MIN overflows
                 if (id < 0 || id >= 32)
                     throw Error(where + ": param id " + std::string(key) + " is outside 0..31");
                 layer.params.push_back(parseValue(id, array, value, where));
@@ -316,7 +316,7 @@ NcnnNet parseNcnnBinaryParam(std::span<const std::byte> bytes, const std::string
                 break;
             const bool array = id <= -23300;
             if (array)
-                id = -id - 23300;
+                id = -(id + 23300); // not -id - 23300: -INT_MIN overflows
             if (id < 0 || id >= 32)
                 throw Error(where + ": param id " + std::to_string(id) + " is outside 0..31");
             const NcnnParamInfo* info = ncnnParamInfo(layer.type, id);
