@@ -153,7 +153,14 @@ std::int32_t NcnnLayer::intParam(int id, std::int32_t fallback) const
     const NcnnParam* p = param(id);
     if (!p || p->array)
         return fallback;
-    return p->isFloat ? static_cast<std::int32_t>(p->f()) : p->i();
+    if (!p->isFloat)
+        return p->i();
+    // A float where an int belongs: only a value an int can hold (a damaged
+    // file may hold NaN or 1e30).
+    const double f = p->f();
+    if (!(f >= -2147483648.0 && f < 2147483648.0))
+        return fallback;
+    return static_cast<std::int32_t>(f);
 }
 
 std::string_view ncnnLayerTypeName(std::int32_t index)
