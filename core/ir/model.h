@@ -4,11 +4,15 @@
 #include "graph.h"
 #include "nativedocument.h"
 
+#include "util/error.h"
+
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,5 +46,20 @@ public:
     std::size_t tensorCount() const;
     std::uint64_t parameterCount() const;
 };
+
+// The document `model` was read with, as D, when one of `formats` read it;
+// otherwise an error saying what it was read as, "not as <notAs>" (e.g.
+// "a Core ML file: it cannot be saved as one"). What every writer checks
+// before it splices edits into the file it came from.
+template <class D>
+const D& nativeDocumentAs(const Model& model, std::initializer_list<std::string_view> formats, std::string_view notAs)
+{
+    if (model.native)
+        for (std::string_view f : formats)
+            if (model.native->formatName() == f)
+                return static_cast<const D&>(*model.native);
+    throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
+        + ", not as " + std::string(notAs));
+}
 
 } // namespace nodus

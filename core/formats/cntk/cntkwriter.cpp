@@ -23,10 +23,7 @@ constexpr std::uint64_t kKernelCopyThreshold = 64 * 1024;
 
 const CntkDocument& cntkDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "cntk")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-                    + ", not as a CNTK model-v2 file: it cannot be saved as one");
-    return static_cast<const CntkDocument&>(*model.native);
+    return nativeDocumentAs<CntkDocument>(model, { "cntk" }, "a CNTK model-v2 file: it cannot be saved as one");
 }
 
 std::string header(std::uint32_t field, std::uint64_t length)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "formats/inplacesave.h"
 #include "ir/nativedocument.h"
 #include "ir/tensor.h"
 
@@ -20,15 +21,7 @@ class CoremlDocument final : public NativeDocument {
 public:
     std::string_view formatName() const override { return "coreml"; }
 
-    struct Stored {
-        std::shared_ptr<Tensor> tensor;
-        std::shared_ptr<const TensorData> original;
-        DataType dataType = DataType::Undefined;
-        std::vector<std::int64_t> dims;
-        std::uint64_t offset = 0; // of the bytes in the file
-        std::uint64_t length = 0;
-        bool contiguous = true; // false: unpacked repeated floats, not one byte range
-    };
+    using Stored = StoredTensor;
 
     std::shared_ptr<const MappedFile> file;
     std::vector<Stored> tensors;

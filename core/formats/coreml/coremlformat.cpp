@@ -1,9 +1,10 @@
 #include "coremlformat.h"
 
 #include "coreml_schema.h"
+#include "coremldocument.h"
 #include "coremlimporter.h"
 #include "coremlopmetadata.h"
-#include "coremlwriter.h"
+#include "formats/inplacesave.h"
 
 #include "util/error.h"
 #include "util/mappedfile.h"
@@ -62,7 +63,10 @@ std::unique_ptr<Model> CoremlFormat::read(const Probe& probe) const
 
 void CoremlFormat::write(const Model& model, const std::filesystem::path& path, const WriteOptions&) const
 {
-    CoremlWriter(model).write(path);
+    const auto& doc
+        = nativeDocumentAs<CoremlDocument>(model, { "coreml" }, "a Core ML file: it cannot be saved as one");
+    saveEditedInPlace(*doc.file, doc.tensors, path,
+        "a Core ML file fixes each weight's type and its shape by the layer's parameters");
 }
 
 } // namespace nodus

@@ -7,12 +7,12 @@
 #include "util/error.h"
 #include "util/mappedfile.h"
 #include "util/outputsink.h"
+#include "util/splicewrite.h"
 #include "util/zipreader.h"
 #include "util/zipwriter.h"
 
 #include <algorithm>
 #include <cstring>
-#include <unistd.h>
 
 namespace nodus {
 
@@ -20,10 +20,8 @@ namespace {
 
 const KerasDocument& kerasDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "keras")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not as a Keras file: it cannot be saved as one (export it to ONNX instead)");
-    return static_cast<const KerasDocument&>(*model.native);
+    return nativeDocumentAs<KerasDocument>(
+        model, { "keras" }, "a Keras file: it cannot be saved as one (export it to ONNX instead)");
 }
 
 struct Patch {
@@ -65,17 +63,6 @@ std::vector<Patch> patches(const Model& model, const KerasDocument& doc)
         if (std::none_of(doc.entries.begin(), doc.entries.end(), [&](const auto& e) { return e.tensor == t; }))
             throw Error("weight '" + t->name + "' was added; Keras files can only be saved with the weights as read");
     return out;
-}
-
-void pwriteAll(int fd, const std::vector<std::byte>& bytes, std::uint64_t offset, const std::string& name)
-{
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-        if (n <= 0)
-            throw Error(name + ": cannot write: " + std::strerror(errno));
-        done += static_cast<std::size_t>(n);
-    }
 }
 
 void writeArchive(const KerasDocument& doc, const std::vector<Patch>& edits, const std::filesystem::path& path)
@@ -120,15 +107,10 @@ void writeKerasModel(const Model& model, const std::filesystem::path& path)
             writeArchive(doc, edits, path);
             return;
         }
-        AtomicFile file(path);
-        {
-            OutputSink sink(file.fd(), path.string());
-            sink.copyRange(doc.file->fd(), 0, doc.file->size());
-            sink.flush();
-        }
+        std::vector<Splice> splices;
         for (const auto& p : edits)
-            pwriteAll(file.fd(), p.bytes, p.offset, path.string());
-        file.commit();
+            splices.push_back({ p.offset, p.bytes });
+        writeSpliced(*doc.file, path, std::move(splices));
     } catch (const std::exception& e) {
         rethrowSaveError(path, e);
     }

@@ -17,10 +17,8 @@ constexpr int kContentField = 3;
 
 const CheckpointDocument& checkpointDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "mindspore-ckpt")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not as a MindSpore checkpoint: it cannot be saved as one");
-    return static_cast<const CheckpointDocument&>(*model.native);
+    return nativeDocumentAs<CheckpointDocument>(
+        model, { "mindspore-ckpt" }, "a MindSpore checkpoint: it cannot be saved as one");
 }
 
 // A range of another tensor's bytes: an edited tensor written back into the

@@ -25,10 +25,7 @@ constexpr std::uint64_t kProtobufLimit = (2ull << 30) - 1;
 
 const MindirDocument& mindirDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "mindir")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not MindIR: it cannot be saved as MindIR");
-    return static_cast<const MindirDocument&>(*model.native);
+    return nativeDocumentAs<MindirDocument>(model, { "mindir" }, "MindIR: it cannot be saved as MindIR");
 }
 
 bool sameMeta(const mindir::TensorProto& p, const Tensor& t)

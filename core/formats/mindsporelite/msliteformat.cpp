@@ -1,9 +1,10 @@
 #include "msliteformat.h"
 
+#include "formats/inplacesave.h"
 #include "mslite_schema.h"
+#include "mslitedocument.h"
 #include "msliteimporter.h"
 #include "msliteopmetadata.h"
-#include "mslitewriter.h"
 
 #include "formats/tflite/flatbufferreader.h"
 #include "util/error.h"
@@ -34,7 +35,7 @@ int MsliteFormat::sniff(const Probe& probe) const
     // node and tensor lists, or the predict module's list of subgraphs
     // whose first one holds nodes and tensors.
     try {
-        FlatBufferReader reader(bytes, probe.path.string());
+        FlatBufferReader reader(bytes, probe.path.string(), "MindSpore Lite");
         const FlatTable root = reader.root("the model");
         const auto nodes = root.vector(mslite::metagraph::Nodes, 4);
         const auto tensors = root.vector(mslite::metagraph::AllTensors, 4);
@@ -61,20 +62,15 @@ std::unique_ptr<Model> MsliteFormat::read(const Probe& probe) const
 {
     if (!probe.file)
         throw Error(probe.path.string() + ": a MindSpore Lite model is a file, not a folder");
-    try {
-        return MsliteImporter(probe.file).import();
-    } catch (const Error& e) {
-        // The FlatBuffer reader is shared with TFLite and names that format.
-        std::string what = e.what();
-        for (std::size_t at; (at = what.find("damaged TFLite file")) != std::string::npos;)
-            what.replace(at, 19, "damaged MindSpore Lite file");
-        throw Error(what);
-    }
+    return MsliteImporter(probe.file).import();
 }
 
 void MsliteFormat::write(const Model& model, const std::filesystem::path& path, const WriteOptions&) const
 {
-    MsliteWriter(model).write(path);
+    const auto& doc = nativeDocumentAs<MsliteDocument>(
+        model, { "mindspore-lite" }, "a MindSpore Lite file: it cannot be saved as one");
+    saveEditedInPlace(
+        *doc.file, doc.tensors, path, "a MindSpore Lite file fixes each tensor's type and shape in its FlatBuffer");
 }
 
 } // namespace nodus

@@ -70,7 +70,7 @@ bool printable(std::span<const std::byte> bytes)
 
 MsliteImporter::MsliteImporter(std::shared_ptr<const MappedFile> file)
     : doc_(std::make_shared<MsliteDocument>())
-    , reader_(file->bytes(), file->path().string())
+    , reader_(file->bytes(), file->path().string(), "MindSpore Lite")
 {
     doc_->file = std::move(file);
 }

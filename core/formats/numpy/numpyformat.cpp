@@ -52,10 +52,8 @@ std::string lowerExtension(const std::filesystem::path& path)
 
 const NumpyDocument& numpyDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "numpy")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not as NumPy arrays: it cannot be saved as them (export its weights instead)");
-    return static_cast<const NumpyDocument&>(*model.native);
+    return nativeDocumentAs<NumpyDocument>(
+        model, { "numpy" }, "NumPy arrays: it cannot be saved as them (export its weights instead)");
 }
 
 bool unchanged(const NumpyDocument& doc, const Model& model)

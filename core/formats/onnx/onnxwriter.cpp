@@ -42,10 +42,7 @@ void writeDelimitedHeader(CodedOutputStream& out, int field, std::uint64_t bodyS
 
 const OnnxDocument& onnxDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "onnx")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not ONNX: export it to ONNX instead of saving it as ONNX");
-    return static_cast<const OnnxDocument&>(*model.native);
+    return nativeDocumentAs<OnnxDocument>(model, { "onnx" }, "ONNX: export it to ONNX instead of saving it as ONNX");
 }
 
 bool sameMeta(const ::onnx::TensorProto& p, const Tensor& t)

@@ -23,10 +23,8 @@ namespace {
 constexpr std::uint64_t kAlign = 64;
 const PytorchDocument& documentOf(const Model& model)
 {
-    if (!model.native || (model.native->formatName() != "pytorch" && model.native->formatName() != "torchscript"))
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not as a PyTorch file: it cannot be saved as one");
-    return static_cast<const PytorchDocument&>(*model.native);
+    return nativeDocumentAs<PytorchDocument>(
+        model, { "pytorch", "torchscript" }, "a PyTorch file: it cannot be saved as one");
 }
 
 // The edited storages' new bytes: each edited tensor's C-order elements

@@ -14,10 +14,8 @@ namespace {
 
 const SafetensorsDocument& safetensorsDocument(const Model& model)
 {
-    if (!model.native || model.native->formatName() != "safetensors")
-        throw Error("this model was read as " + (model.format.empty() ? std::string("another format") : model.format)
-            + ", not as safetensors: it cannot be saved as one (export its weights instead)");
-    return static_cast<const SafetensorsDocument&>(*model.native);
+    return nativeDocumentAs<SafetensorsDocument>(
+        model, { "safetensors" }, "safetensors: it cannot be saved as one (export its weights instead)");
 }
 
 } // namespace

@@ -6,9 +6,10 @@
 
 namespace nodus {
 
-FlatBufferReader::FlatBufferReader(std::span<const std::byte> bytes, std::string name)
+FlatBufferReader::FlatBufferReader(std::span<const std::byte> bytes, std::string name, std::string kind)
     : bytes_(bytes)
     , name_(std::move(name))
+    , kind_(std::move(kind))
     // A well-formed file visits fewer elements than it has bytes; the
     // margin covers small files and lists read twice.
     , budget_(std::max<std::uint64_t>(std::uint64_t(1) << 20, std::uint64_t(bytes.size()) * 2))
@@ -20,10 +21,15 @@ void FlatBufferReader::fail(const std::string& what) const
     throw Error(name_ + ": " + what);
 }
 
+void FlatBufferReader::damaged(const std::string& what) const
+{
+    fail("damaged " + kind_ + " file: " + what);
+}
+
 void FlatBufferReader::check(std::uint64_t at, std::uint64_t length, const std::string& what) const
 {
     if (at > size() || length > size() - at)
-        fail("damaged TFLite file: " + what + " (bytes " + std::to_string(at) + ".." + std::to_string(at + length)
+        damaged(what + " (bytes " + std::to_string(at) + ".." + std::to_string(at + length)
             + ") lies outside the file's " + std::to_string(size()) + " bytes");
 }
 
@@ -31,8 +37,8 @@ void FlatBufferReader::charge(std::uint64_t n) const
 {
     visited_ += n;
     if (visited_ > budget_)
-        fail("damaged TFLite file: its tables refer to more elements than a file of this size can hold "
-             "(offsets that point into each other)");
+        damaged("its tables refer to more elements than a file of this size can hold "
+                "(offsets that point into each other)");
 }
 
 FlatTable FlatBufferReader::root(std::string what) const
@@ -57,17 +63,16 @@ FlatTable::FlatTable(const FlatBufferReader& reader, std::uint64_t position, std
     const auto soffset = reader.read<std::int32_t>(position, what_.c_str());
     const std::int64_t vtable = static_cast<std::int64_t>(position) - soffset;
     if (vtable < 0 || static_cast<std::uint64_t>(vtable) + 4 > reader.size())
-        reader.fail("damaged TFLite file: the field table of " + what_ + " lies outside the file");
+        reader.damaged("the field table of " + what_ + " lies outside the file");
     vtable_ = static_cast<std::uint64_t>(vtable);
     vtableSize_ = reader.read<std::uint16_t>(vtable_, what_.c_str());
     tableSize_ = reader.read<std::uint16_t>(vtable_ + 2, what_.c_str());
     if (vtableSize_ < 4 || vtableSize_ % 2 != 0)
-        reader.fail("damaged TFLite file: the field table of " + what_ + " has an impossible size ("
-            + std::to_string(vtableSize_) + " bytes)");
+        reader.damaged(
+            "the field table of " + what_ + " has an impossible size (" + std::to_string(vtableSize_) + " bytes)");
     reader.check(vtable_, vtableSize_, "the field table of " + what_);
     if (tableSize_ < 4)
-        reader.fail(
-            "damaged TFLite file: " + what_ + " has an impossible size (" + std::to_string(tableSize_) + " bytes)");
+        reader.damaged(what_ + " has an impossible size (" + std::to_string(tableSize_) + " bytes)");
     reader.check(position_, tableSize_, what_);
 }
 
@@ -85,8 +90,7 @@ std::uint64_t FlatTable::fieldPosition(int slot, std::uint32_t width) const
     if (offset == 0)
         return 0;
     if (std::uint64_t(offset) + width > tableSize_)
-        reader_->fail(
-            "damaged TFLite file: field " + std::to_string(slot) + " of " + what_ + " lies outside its table");
+        reader_->damaged("field " + std::to_string(slot) + " of " + what_ + " lies outside its table");
     return position_ + offset;
 }
 
@@ -141,8 +145,7 @@ std::uint64_t FlatTable::target(int slot) const
         return 0;
     const std::uint64_t to = at + reader_->read<std::uint32_t>(at, what_.c_str());
     if (to >= reader_->size())
-        reader_->fail(
-            "damaged TFLite file: field " + std::to_string(slot) + " of " + what_ + " points past the end of the file");
+        reader_->damaged("field " + std::to_string(slot) + " of " + what_ + " points past the end of the file");
     return to;
 }
 
@@ -162,8 +165,8 @@ std::optional<FlatVector> FlatTable::vector(int slot, std::uint32_t elementSize)
     const auto count = reader_->read<std::uint32_t>(at, what_.c_str());
     FlatVector v { at + 4, count, elementSize };
     if (v.offset > reader_->size() || (reader_->size() - v.offset) / elementSize < count)
-        reader_->fail("damaged TFLite file: a list in " + what_ + " claims " + std::to_string(count)
-            + " elements, more than the file holds");
+        reader_->damaged(
+            "a list in " + what_ + " claims " + std::to_string(count) + " elements, more than the file holds");
     reader_->charge(count / 8); // scalars are cheap; tables are charged one by one
     return v;
 }
@@ -179,11 +182,11 @@ std::optional<std::string_view> FlatTable::string(int slot) const
 FlatTable FlatTable::tableAt(const FlatVector& v, std::uint32_t index, std::string what) const
 {
     if (index >= v.count || v.elementSize != 4)
-        reader_->fail("damaged TFLite file: no element " + std::to_string(index) + " in a list of " + what_);
+        reader_->damaged("no element " + std::to_string(index) + " in a list of " + what_);
     const std::uint64_t at = v.offset + 4 * std::uint64_t(index);
     const std::uint64_t to = at + reader_->read<std::uint32_t>(at, what.c_str());
     if (to >= reader_->size())
-        reader_->fail("damaged TFLite file: " + what + " lies past the end of the file");
+        reader_->damaged(what + " lies past the end of the file");
     return FlatTable(*reader_, to, std::move(what));
 }
 

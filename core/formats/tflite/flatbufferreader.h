@@ -72,7 +72,8 @@ private:
 // Errors are nodus::Error naming `name` and what is wrong.
 class FlatBufferReader {
 public:
-    FlatBufferReader(std::span<const std::byte> bytes, std::string name);
+    // `kind` names the format in errors: "damaged <kind> file: ...".
+    FlatBufferReader(std::span<const std::byte> bytes, std::string name, std::string kind = "TFLite");
 
     std::span<const std::byte> bytes() const { return bytes_; }
     std::uint64_t size() const { return bytes_.size(); }
@@ -89,10 +90,13 @@ public:
     // Counts `n` more elements visited; throws past the budget.
     void charge(std::uint64_t n) const;
     [[noreturn]] void fail(const std::string& what) const;
+    // fail("damaged <kind> file: " + what).
+    [[noreturn]] void damaged(const std::string& what) const;
 
 private:
     std::span<const std::byte> bytes_;
     std::string name_;
+    std::string kind_;
     mutable std::uint64_t visited_ = 0;
     std::uint64_t budget_ = 0;
 };

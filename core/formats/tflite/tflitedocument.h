@@ -1,5 +1,6 @@
 #pragma once
 
+#include "formats/inplacesave.h"
 #include "ir/id.h"
 #include "ir/nativedocument.h"
 #include "ir/tensor.h"
@@ -22,15 +23,7 @@ class TfliteDocument final : public NativeDocument {
 public:
     std::string_view formatName() const override { return "tflite"; }
 
-    struct Stored {
-        std::shared_ptr<Tensor> tensor;
-        std::shared_ptr<const TensorData> original;
-        DataType dataType = DataType::Undefined;
-        std::vector<std::int64_t> dims;
-        std::uint32_t buffer = 0; // index into Model.buffers
-        std::uint64_t offset = 0; // of the bytes in the file
-        std::uint64_t length = 0;
-    };
+    using Stored = StoredTensor;
 
     // A tensor's affine quantization: real = scale * (q - zeroPoint), one
     // pair per tensor or per slice along `axis`. The converter to ONNX needs

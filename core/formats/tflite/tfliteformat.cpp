@@ -1,9 +1,10 @@
 #include "tfliteformat.h"
 
+#include "formats/inplacesave.h"
 #include "tflite_schema.h"
+#include "tflitedocument.h"
 #include "tfliteimporter.h"
 #include "tfliteopmetadata.h"
-#include "tflitewriter.h"
 
 #include "util/error.h"
 #include "util/mappedfile.h"
@@ -33,7 +34,10 @@ std::unique_ptr<Model> TfliteFormat::read(const Probe& probe) const
 
 void TfliteFormat::write(const Model& model, const std::filesystem::path& path, const WriteOptions&) const
 {
-    TfliteWriter(model).write(path);
+    const auto& doc
+        = nativeDocumentAs<TfliteDocument>(model, { "tflite" }, "a TensorFlow Lite file: it cannot be saved as one");
+    saveEditedInPlace(
+        *doc.file, doc.tensors, path, "a TFLite file fixes each tensor's type and shape in its FlatBuffer");
 }
 
 } // namespace nodus

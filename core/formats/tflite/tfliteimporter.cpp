@@ -317,9 +317,9 @@ void TfliteImporter::importSubgraph(int index, Graph& graph)
                 doc = quantizationText(reader_, *q, type.value_or(DataType::Undefined));
                 auto scale = readVector<float>(reader_, q->vector(quantization::Scale, 4));
                 if (!scale.empty())
-                    doc_->quantization[v->id()] = { std::move(scale),
-                        readVector<std::int64_t>(reader_, q->vector(quantization::ZeroPoint, 8)),
-                        q->i32(quantization::QuantizedDimension) };
+                    doc_->quantization[v->id()]
+                        = { std::move(scale), readVector<std::int64_t>(reader_, q->vector(quantization::ZeroPoint, 8)),
+                              q->i32(quantization::QuantizedDimension) };
             }
             if (t.boolean(tensor::IsVariable))
                 appendDoc(doc, "A variable: operators update it in place between invocations.");
@@ -334,7 +334,7 @@ void TfliteImporter::importSubgraph(int index, Graph& graph)
                 const auto& r = buffers_[b];
                 if (stored->data)
                     doc_->tensors.push_back(
-                        { stored, stored->data, stored->dataType, stored->dims, b, r.offset, r.length });
+                        { stored, stored->data, stored->dataType, stored->dims, r.offset, r.length });
                 graph.addInitializer(std::move(stored));
             }
             v->docString = std::move(doc);
