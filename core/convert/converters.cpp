@@ -12,6 +12,7 @@ const std::vector<OnnxConverterEntry>& onnxConverters()
         { "tflite", "TensorFlow Lite", &makeTfliteToOnnx },
         { "keras", "Keras", &makeKerasToOnnx },
         { "caffe", "Caffe", &makeCaffeToOnnx },
+        { "ncnn", "ncnn", &makeNcnnToOnnx },
     };
     return table;
 }

@@ -36,5 +36,7 @@ std::unique_ptr<OnnxConverter> makeKerasToOnnx(
     const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
 std::unique_ptr<OnnxConverter> makeCaffeToOnnx(
     const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
+std::unique_ptr<OnnxConverter> makeNcnnToOnnx(
+    const Model& model, OnnxBuilder& b, OnnxExportReport& report, bool partial);
 
 } // namespace nodus

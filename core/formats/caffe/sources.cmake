@@ -5,7 +5,6 @@ nodus_core_proto(caffe caffe)
 target_sources(nodus_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/caffeformat.cpp
   ${CMAKE_CURRENT_LIST_DIR}/caffeimporter.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/caffewriter.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/convert/caffetoonnx.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/caffewriter.cpp)
 nodus_embed_file(TARGET nodus_core FILE ${CMAKE_CURRENT_LIST_DIR}/caffe-ops.json SYMBOL kCaffeOpMetadata)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/caffe-ops.json DESTINATION share/nodus/ops RENAME caffe.json)

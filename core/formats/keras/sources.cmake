@@ -10,4 +10,3 @@ target_sources(nodus_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/keraswriter.cpp)
 nodus_embed_file(TARGET nodus_core FILE ${CMAKE_CURRENT_LIST_DIR}/keras-ops.json SYMBOL kKerasOpMetadata)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/keras-ops.json DESTINATION share/nodus/ops RENAME keras.json)
-target_sources(nodus_core PRIVATE ${PROJECT_SOURCE_DIR}/core/convert/kerastoonnx.cpp)
