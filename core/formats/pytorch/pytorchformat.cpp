@@ -1,6 +1,7 @@
 #include "pytorchformat.h"
 
 #include "pytorchreader.h"
+#include "torchscriptgraph.h"
 
 #include "util/error.h"
 #include "util/mappedfile.h"
@@ -48,6 +49,11 @@ std::unique_ptr<Model> TorchScriptFormat::read(const Probe& probe) const
     if (!probe.file)
         throw Error(probe.path.string() + ": a TorchScript archive is a file, not a folder");
     return pytorch::read(probe.file, true);
+}
+
+const OpMetadata& TorchScriptFormat::opMetadata() const
+{
+    return torchscript::opMetadata();
 }
 
 void TorchScriptFormat::write(const Model& model, const std::filesystem::path& path, const WriteOptions&) const

@@ -22,7 +22,8 @@ public:
 };
 
 // TorchScript archives (torch.jit.save): the module hierarchy's parameters
-// and buffers, named by their attribute path, and the archive's constants.
+// and buffers, named by their attribute path, the archive's constants, and
+// the graph its code/ describes (torchscriptgraph.h).
 class TorchScriptFormat final : public Format {
 public:
     std::string_view name() const override { return "torchscript"; }
@@ -33,6 +34,8 @@ public:
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;
     void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const override;
+    // aten/prim ops of the graph built from code/ (torchscript-ops.json).
+    const OpMetadata& opMetadata() const override;
 };
 
 } // namespace nodus

@@ -2,6 +2,8 @@
 
 #include "pickle.h"
 #include "pytorchdocument.h"
+#include "torchscriptcode.h"
+#include "torchscriptgraph.h"
 
 #include "ir/lazytensordata.h"
 #include "ir/mappedtensordata.h"
@@ -91,8 +93,12 @@ public:
             readZip();
         }
         model->native = doc_;
-        for (const auto& e : doc_->entries)
-            model->graph->addInitializer(e.tensor);
+        if (scriptGraph_) {
+            model->graph = scriptGraph_; // holds the initializers already
+        } else {
+            for (const auto& e : doc_->entries)
+                model->graph->addInitializer(e.tensor);
+        }
         return model;
     }
 
@@ -143,7 +149,38 @@ private:
                 if (e.name.starts_with(*prefix + "code/") && e.name.ends_with(".py"))
                     ++code;
             model_->metadata.emplace_back("code files", std::to_string(code));
+            buildScriptGraph(zip, root);
         }
+    }
+
+    // The graph from code/; when the code cannot be followed the archive
+    // still opens with its tensors, and a note says where and why.
+    void buildScriptGraph(const ZipReader& zip, const ValuePtr& root)
+    {
+        constexpr std::uint64_t kMaxCodeFile = 8u << 20;
+        const std::string prefix = doc_->prefix;
+        const torchscript::CodeLoader load = [&](const std::string& path) -> std::optional<std::string> {
+            const auto* member = zip.find(prefix + path);
+            if (!member)
+                return std::nullopt;
+            if (member->uncompressedSize > kMaxCodeFile)
+                throw torchscript::CodeError { path, 0,
+                    "is larger than " + std::to_string(kMaxCodeFile >> 20) + " MiB" };
+            try {
+                const auto bytes = zip.extract(*member);
+                return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            } catch (const Error& e) {
+                throw torchscript::CodeError { path, 0, std::string("cannot be read: ") + e.what() };
+            }
+        };
+        std::vector<std::shared_ptr<Tensor>> tensors;
+        tensors.reserve(doc_->entries.size());
+        for (const auto& e : doc_->entries)
+            tensors.push_back(e.tensor);
+        std::string note;
+        scriptGraph_ = torchscript::buildGraph(*root, tensors, load, note);
+        if (!scriptGraph_)
+            model_->metadata.emplace_back("note", "graph not built: " + note);
     }
 
     std::string storageKey(const ValuePtr& pid, std::size_t fields, ValuePtr& type, std::int64_t& elements)
@@ -447,6 +484,7 @@ private:
     Model* model_ = nullptr;
     std::size_t visits_ = 0;
     pickle::Arena arena_;
+    std::shared_ptr<Graph> scriptGraph_;
 };
 
 } // namespace
