@@ -5,13 +5,20 @@
 // 137 persistable tensors holding 4,253,864 values), parameter files written
 // here beside copies of it, synthetic programs with sub-blocks and every
 // attribute type, what the sniffer must not claim, and damaged copies.
+// Write-back: the fixtures of tools/gen_paddle_fixtures.py (a small CNN saved
+// with combined and with per-weight parameters; the values were printed by
+// the script from its numpy seed) opened, edited through the edit commands
+// and nodus-cli, saved (beside, over the open files, into a folder), and
+// reopened; refusals for what a save cannot keep.
 #include "testsupport.h"
 
+#include "edit/commands.h"
 #include "formats/formatregistry.h"
 #include "formats/paddle/paddle.pb.h"
 #include "formats/paddle/paddleformat.h"
 #include "ir/model.h"
 #include "ir/opmetadata.h"
+#include "ir/ownedtensordata.h"
 #include "ir/tensorvalues.h"
 #include "util/error.h"
 #include "util/mappedfile.h"
@@ -21,8 +28,10 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 
 using namespace nodus;
@@ -203,6 +212,74 @@ std::string syntheticProgram()
     return program.SerializeAsString();
 }
 
+fs::path fixtures()
+{
+    return nodus::test::sourceDir() / "tests" / "data" / "paddle";
+}
+
+// The fixture in one of its two layouts copied into `d`: the program to open.
+fs::path copyFixture(const QString& layout, const fs::path& d)
+{
+    if (layout == "combined") {
+        fs::copy_file(fixtures() / "inference.pdmodel", d / "inference.pdmodel");
+        fs::copy_file(fixtures() / "inference.pdiparams", d / "inference.pdiparams");
+        return d / "inference.pdmodel";
+    }
+    for (const char* f : { "__model__", "conv_w", "conv_b", "fc_w" })
+        fs::copy_file(fixtures() / "perweight" / f, d / f);
+    return d / "__model__";
+}
+
+// The files a save of the fixture writes beside its program.
+std::vector<std::string> parameterFiles(const QString& layout)
+{
+    if (layout == "combined")
+        return { "inference.pdiparams" };
+    return { "conv_b", "conv_w", "fc_w" };
+}
+
+float value(const Model& m, const std::string& name, std::uint64_t index)
+{
+    const auto t = find(m, name);
+    if (!t || !t->data)
+        throw Error("no values for " + name);
+    return float(elementAsDouble(DataType::Float, t->data->bytes(), index));
+}
+
+double sum(const Model& m, const std::string& name)
+{
+    const auto t = find(m, name);
+    double total = 0;
+    for (std::uint64_t k = 0; k < *t->elementCount(); ++k)
+        total += elementAsDouble(DataType::Float, t->data->bytes(), k);
+    return total;
+}
+
+// Values printed by tools/gen_paddle_fixtures.py from its numpy seed.
+void checkFixtureValues(const Model& m)
+{
+    QCOMPARE(value(m, "conv_w", 0), -0.18327419459819794f);
+    QCOMPARE(value(m, "conv_w", 53), -1.0036572217941284f);
+    QCOMPARE(value(m, "conv_b", 0), 0.25f);
+    QCOMPARE(value(m, "conv_b", 1), -0.5f);
+    QCOMPARE(value(m, "fc_w", 0), 0.0375911109149456f);
+    QCOMPARE(value(m, "fc_w", 1279), -0.06654133647680283f);
+    QVERIFY(std::abs(sum(m, "conv_w") - 1.4207396320998669) < 1e-9);
+    QVERIFY(std::abs(sum(m, "fc_w") - -2.6300815439244616) < 1e-9);
+}
+
+bool sameBytes(const Tensor& a, const Tensor& b)
+{
+    const auto x = a.data->bytes();
+    const auto y = b.data->bytes();
+    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
+}
+
+void save(const Model& m, const fs::path& path)
+{
+    FormatRegistry::instance().save(m, path, "paddle");
+}
+
 } // namespace
 
 class TestPaddle : public QObject {
@@ -217,6 +294,16 @@ private slots:
     void pdmodelWithPdiparams();
     void doesNotClaimOtherProtobufFormats();
     void damagedCopies();
+    void fixturesOpen();
+    void saveUnedited_data();
+    void saveUnedited();
+    void saveEdited_data();
+    void saveEdited();
+    void saveOverOpenFiles_data();
+    void saveOverOpenFiles();
+    void cliEdit();
+    void refusals();
+    void damagedParameters();
 };
 
 void TestPaddle::corpusMobilenet()
@@ -488,6 +575,343 @@ void TestPaddle::damagedCopies()
     }
     QVERIFY(errors > 500);
     QVERIFY(opened > 0);
+}
+
+void TestPaddle::fixturesOpen()
+{
+    for (const fs::path& path : { fixtures() / "inference.pdmodel", fixtures() / "perweight" }) {
+        const auto m = FormatRegistry::instance().open(path);
+        QCOMPARE(m->format, std::string("paddle"));
+        QCOMPARE(m->producerVersion, std::string("2.4.2"));
+        const Graph& g = *m->graph;
+        std::vector<std::string> ops;
+        for (const auto& n : g.nodes())
+            ops.push_back(n->opType);
+        QCOMPARE(ops, (std::vector<std::string> { "conv2d", "elementwise_add", "relu", "mul", "softmax" }));
+        QCOMPARE(g.inputs.size(), std::size_t(1));
+        QCOMPARE(g.inputs[0]->type.toString(), std::string("float32[?,3,8,8]"));
+        QCOMPARE(g.outputs.size(), std::size_t(1));
+        QCOMPARE(g.outputs[0]->name(), std::string("prob"));
+        QCOMPARE(g.initializers.size(), std::size_t(3));
+        QCOMPARE(m->parameterCount(), std::uint64_t(54 + 2 + 1280));
+        QCOMPARE(find(*m, "conv_w")->dims, (std::vector<std::int64_t> { 2, 3, 3, 3 }));
+        QCOMPARE(find(*m, "fc_w")->dims, (std::vector<std::int64_t> { 128, 10 }));
+        QCOMPARE(attr(*g.nodes()[1], "axis")->i, std::int64_t(1));
+        QCOMPARE(meta(*m, "parameters"),
+            std::string(path.filename() == "perweight" ? "one file per weight" : "inference.pdiparams"));
+        checkFixtureValues(*m);
+        if (QTest::currentTestFailed())
+            return;
+        const auto run = nodus::test::runCli({ "info", "--json", QString::fromStdString(path.string()) });
+        QCOMPARE(run.code, 0);
+        const auto j = QJsonDocument::fromJson(run.out).object();
+        QCOMPARE(j["format"].toString(), QStringLiteral("paddle"));
+        QCOMPARE(j["tensors"].toInt(), 3);
+        QCOMPARE(j["parameters"].toInteger(), qint64(1336));
+        QCOMPARE(j["graph"].toObject()["nodes"].toInt(), 5);
+    }
+    QVERIFY(FormatRegistry::instance().byName("paddle")->can(Format::Write));
+}
+
+void TestPaddle::saveUnedited_data()
+{
+    QTest::addColumn<QString>("layout");
+    QTest::newRow("combined") << "combined";
+    QTest::newRow("per-weight") << "per-weight";
+}
+
+void TestPaddle::saveUnedited()
+{
+    QFETCH(QString, layout);
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    fs::create_directories(d / "src");
+    fs::create_directories(d / "out");
+    fs::create_directories(d / "folder");
+    const fs::path source = copyFixture(layout, d / "src");
+    const auto m = FormatRegistry::instance().open(source);
+    QVERIFY(canSaveEdit(*m, EditKind::TensorValues));
+    QVERIFY(!canSaveEdit(*m, EditKind::TensorType));
+    QVERIFY(!canSaveEdit(*m, EditKind::Names));
+    // To a new path, and into a folder (under the program's own name).
+    save(*m, d / "out" / source.filename());
+    save(*m, d / "folder");
+    for (const fs::path& target : { d / "out", d / "folder" }) {
+        QCOMPARE(readAll(target / source.filename()), readAll(source));
+        for (const auto& f : parameterFiles(layout))
+            QVERIFY2(readAll(target / f) == readAll(source.parent_path() / f), f.c_str());
+        std::size_t files = 0;
+        for ([[maybe_unused]] const auto& e : fs::directory_iterator(target))
+            ++files;
+        QCOMPARE(files, 1 + parameterFiles(layout).size()); // no temporary files left
+        checkFixtureValues(*FormatRegistry::instance().open(target / source.filename()));
+    }
+    // A combined model saved under a new stem takes its parameters along.
+    if (layout == "combined") {
+        save(*m, d / "out" / "renamed.pdmodel");
+        QCOMPARE(readAll(d / "out" / "renamed.pdiparams"), readAll(source.parent_path() / "inference.pdiparams"));
+        save(*m, d / "out" / "__model__");
+        QCOMPARE(readAll(d / "out" / "__params__"), readAll(source.parent_path() / "inference.pdiparams"));
+        checkFixtureValues(*FormatRegistry::instance().open(d / "out" / "__model__"));
+    }
+}
+
+void TestPaddle::saveEdited_data()
+{
+    saveUnedited_data();
+}
+
+void TestPaddle::saveEdited()
+{
+    QFETCH(QString, layout);
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    fs::create_directories(d / "src");
+    fs::create_directories(d / "out");
+    const fs::path source = copyFixture(layout, d / "src");
+    const auto original = FormatRegistry::instance().open(source);
+    const auto m = FormatRegistry::instance().open(source);
+    setTensorElements("conv_w", { { 53, "2.5" } })->apply(*m);
+    tensorArithmetic("conv_b", TensorOp::Scale, 2)->apply(*m);
+    const fs::path target = d / "out" / source.filename();
+    save(*m, target);
+
+    QCOMPARE(readAll(target), readAll(source)); // the program as it was
+    const auto back = FormatRegistry::instance().open(target);
+    QCOMPARE(back->graph->initializers.size(), std::size_t(3));
+    QCOMPARE(value(*back, "conv_w", 53), 2.5f);
+    QCOMPARE(value(*back, "conv_b", 0), 0.5f);
+    QCOMPARE(value(*back, "conv_b", 1), -1.0f);
+    const auto bw = find(*back, "conv_w");
+    const auto ow = find(*original, "conv_w");
+    for (std::uint64_t k = 0; k < 54; ++k)
+        if (k != 53)
+            QCOMPARE(value(*back, "conv_w", k), value(*original, "conv_w", k));
+    QVERIFY(sameBytes(*find(*back, "fc_w"), *find(*original, "fc_w")));
+    QVERIFY(sameBytes(*bw, *find(*m, "conv_w")));
+
+    // Every record keeps its header: only element bytes differ.
+    for (const auto& f : parameterFiles(layout)) {
+        const std::string before = readAll(source.parent_path() / f);
+        const std::string after = readAll(d / "out" / f);
+        QCOMPARE(after.size(), before.size());
+        int differing = 0;
+        for (std::size_t k = 0; k < before.size(); ++k)
+            differing += before[k] != after[k];
+        const int expected = f == "fc_w" ? 0 : f == "conv_w" ? 4 : f == "conv_b" ? 8 : 12;
+        QVERIFY2((differing > 0) == (expected > 0) && differing <= expected, f.c_str());
+    }
+    if (layout != "combined") {
+        // conv_b's one LoD level (offsets 0, 2) is still there.
+        const std::string b = readAll(d / "out" / "conv_b");
+        std::uint64_t levels = 0, size = 0, second = 0;
+        std::memcpy(&levels, b.data() + 4, 8);
+        std::memcpy(&size, b.data() + 12, 8);
+        std::memcpy(&second, b.data() + 28, 8);
+        QCOMPARE(levels, std::uint64_t(1));
+        QCOMPARE(size, std::uint64_t(16));
+        QCOMPARE(second, std::uint64_t(2));
+    }
+}
+
+void TestPaddle::saveOverOpenFiles_data()
+{
+    saveUnedited_data();
+}
+
+void TestPaddle::saveOverOpenFiles()
+{
+    QFETCH(QString, layout);
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    const fs::path source = copyFixture(layout, d);
+    const auto m = FormatRegistry::instance().open(source);
+    const float fc = value(*m, "fc_w", 1279);
+    setTensorElements("conv_w", { { 0, "7" } })->apply(*m);
+    save(*m, source);
+    // The open model still reads the files it mapped, now replaced.
+    QCOMPARE(value(*m, "fc_w", 1279), fc);
+    QCOMPARE(value(*m, "conv_w", 0), 7.0f);
+    auto back = FormatRegistry::instance().open(source);
+    QCOMPARE(value(*back, "conv_w", 0), 7.0f);
+    QCOMPARE(value(*back, "conv_w", 53), -1.0036572217941284f);
+    QCOMPARE(value(*back, "fc_w", 1279), fc);
+    // And again, from the same (now unlinked) originals.
+    setTensorElements("fc_w", { { 1279, "-3" } })->apply(*m);
+    save(*m, source);
+    back = FormatRegistry::instance().open(source);
+    QCOMPARE(value(*back, "conv_w", 0), 7.0f);
+    QCOMPARE(value(*back, "fc_w", 1279), -3.0f);
+    QCOMPARE(value(*back, "fc_w", 0), 0.0375911109149456f);
+    QCOMPARE(value(*back, "conv_b", 1), -0.5f);
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(d))
+        ++files;
+    QCOMPARE(files, 1 + parameterFiles(layout).size());
+    // Undone, the save gives the fixture's bytes back.
+    back = FormatRegistry::instance().open(source);
+    setTensorElements("conv_w", { { 0, "-0.18327419459819794" } })->apply(*back);
+    setTensorElements("fc_w", { { 1279, "-0.06654133647680283" } })->apply(*back);
+    save(*back, source);
+    for (const auto& f : parameterFiles(layout))
+        QVERIFY2(
+            readAll(d / f) == readAll((layout == "combined" ? fixtures() : fixtures() / "perweight") / f), f.c_str());
+}
+
+void TestPaddle::cliEdit()
+{
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    fs::create_directories(d / "combined");
+    fs::create_directories(d / "perweight");
+    fs::create_directories(d / "out");
+    const fs::path combined = copyFixture("combined", d / "combined");
+    auto run = nodus::test::runCli({ "edit", QString::fromStdString(combined.string()), "-o",
+        QString::fromStdString((d / "out" / "edited.pdmodel").string()), "--scale-tensor", "conv_b=2" });
+    QVERIFY2(run.code == 0, qPrintable(run.err));
+    QVERIFY(fs::exists(d / "out" / "edited.pdiparams"));
+    auto m = FormatRegistry::instance().open(d / "out" / "edited.pdmodel");
+    QCOMPARE(value(*m, "conv_b", 0), 0.5f);
+    QCOMPARE(value(*m, "conv_b", 1), -1.0f);
+    QCOMPARE(value(*m, "conv_w", 53), -1.0036572217941284f);
+
+    const fs::path perWeight = copyFixture("per-weight", d / "perweight");
+    fs::create_directories(d / "out2");
+    run = nodus::test::runCli({ "edit", QString::fromStdString(perWeight.string()), "-o",
+        QString::fromStdString((d / "out2" / "__model__").string()), "--fill-tensor", "fc_w=0.5" });
+    QVERIFY2(run.code == 0, qPrintable(run.err));
+    m = FormatRegistry::instance().open(d / "out2");
+    QCOMPARE(meta(*m, "parameters"), std::string("one file per weight"));
+    QCOMPARE(sum(*m, "fc_w"), 640.0);
+    QCOMPARE(value(*m, "conv_b", 1), -0.5f);
+
+    // Edits the program would have to record are refused before saving.
+    run = nodus::test::runCli({ "edit", QString::fromStdString(combined.string()), "-o",
+        QString::fromStdString((d / "out" / "cast.pdmodel").string()), "--cast-tensor", "conv_w=float16" });
+    QCOMPARE(run.code, 1);
+    QVERIFY2(run.err.contains("cannot save"), qPrintable(run.err));
+    QVERIFY(!fs::exists(d / "out" / "cast.pdmodel"));
+}
+
+void TestPaddle::refusals()
+{
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    auto failsWith = [](const std::function<void()>& f, const std::string& text) {
+        try {
+            f();
+        } catch (const Error& e) {
+            if (std::string(e.what()).find(text) != std::string::npos)
+                return true;
+            qWarning("%s", e.what());
+            return false;
+        }
+        return false;
+    };
+    // A program without its parameters: it saves as it was, but there is
+    // nothing to save weight values into.
+    writeAll(d / "net.pdmodel", ::syntheticProgram());
+    auto bare = FormatRegistry::instance().open(d / "net.pdmodel");
+    QVERIFY(!find(*bare, "W")->data);
+    save(*bare, d / "copy.pdmodel");
+    QCOMPARE(readAll(d / "copy.pdmodel"), ::syntheticProgram());
+    QVERIFY(!fs::exists(d / "copy.pdiparams"));
+    find(*bare, "W")->data = std::make_shared<OwnedTensorData>(std::vector<std::byte>(32));
+    QVERIFY(failsWith([&] { save(*bare, d / "edited.pdmodel"); },
+        "weight 'W' has values, but the parameters were not found beside the model; there are no values to save"));
+    QVERIFY(!fs::exists(d / "edited.pdmodel"));
+    if (const auto path = mobilenet(); !path.empty()) {
+        auto m = FormatRegistry::instance().open(path);
+        auto w = find(*m, "conv1_weights");
+        w->data = std::make_shared<OwnedTensorData>(std::vector<std::byte>(*w->expectedBytes()));
+        QVERIFY(failsWith([&] { save(*m, d / "mobilenet"); }, "there are no values to save"));
+        QVERIFY(!fs::exists(d / "mobilenet"));
+    }
+
+    fs::create_directories(d / "src");
+    const fs::path source = copyFixture("combined", d / "src");
+    auto m = FormatRegistry::instance().open(source);
+    auto w = find(*m, "conv_w");
+    w->data = std::make_shared<OwnedTensorData>(std::vector<std::byte>(216));
+    w->dims = { 54 };
+    QVERIFY(failsWith([&] { save(*m, d / "shape.pdmodel"); }, "'conv_w' changed its type or shape"));
+    w->dims = { 2, 3, 3, 3 };
+    w->dataType = DataType::Int32;
+    QVERIFY(failsWith([&] { save(*m, d / "type.pdmodel"); }, "'conv_w' changed its type or shape"));
+    w->dataType = DataType::Float;
+    w->name = "kernel";
+    QVERIFY(failsWith([&] { save(*m, d / "name.pdmodel"); }, "'conv_w' was renamed to 'kernel'"));
+    w->name = "conv_w";
+    // Combined parameters need a name Paddle pairs them with.
+    QVERIFY(failsWith([&] { save(*m, d / "model.bin"); }, "<name>.pdmodel"));
+    for (const char* f : { "shape.pdmodel", "type.pdmodel", "name.pdmodel", "model.bin", "model.pdiparams" })
+        QVERIFY2(!fs::exists(d / f), f);
+    save(*m, d / "fine.pdmodel");
+    QCOMPARE(value(*FormatRegistry::instance().open(d / "fine.pdmodel"), "conv_w", 7), 0.0f);
+
+    // Per-weight files beside a combined file would not be read.
+    fs::create_directories(d / "pw");
+    const auto perWeight = FormatRegistry::instance().open(fixtures() / "perweight");
+    writeAll(d / "pw" / "__params__", "stale");
+    QVERIFY(failsWith([&] { save(*perWeight, d / "pw" / "__model__"); }, "would be read instead"));
+    QVERIFY(!fs::exists(d / "pw" / "__model__"));
+
+    // A model read as another format is not a PaddlePaddle program.
+    const auto keras
+        = FormatRegistry::instance().open(nodus::test::sourceDir() / "tests" / "data" / "keras" / "cnn.h5");
+    QVERIFY(failsWith([&] { save(*keras, d / "keras.pdmodel"); }, "not as PaddlePaddle"));
+}
+
+void TestPaddle::damagedParameters()
+{
+    QTemporaryDir dir;
+    const fs::path d = dir.path().toStdString();
+    const fs::path source = copyFixture("combined", d);
+    const std::string params = readAll(fixtures() / "inference.pdiparams");
+    int errors = 0, opened = 0;
+    // Every cut is short of a weight (or of all after one): always an error.
+    for (std::size_t cut = 0; cut < params.size(); cut += cut < 200 ? 1 : 37) {
+        writeAll(d / "inference.pdiparams", params.substr(0, cut));
+        try {
+            (void)FormatRegistry::instance().open(source);
+            QFAIL(qPrintable(QString("opened parameters cut at %1").arg(cut)));
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("inference.pdiparams") != std::string::npos, e.what());
+            ++errors;
+        }
+    }
+    // Flipped bits: an error, or a model that reads and saves.
+    fs::create_directories(d / "out");
+    for (std::size_t k = 0; k < 400; ++k) {
+        std::string s = params;
+        const std::size_t at = k < 200 ? k : (k * 7919 + 13) % s.size();
+        s[at] = char(s[at] ^ (1 << (k % 8)));
+        writeAll(d / "inference.pdiparams", s);
+        try {
+            const auto m = FormatRegistry::instance().open(source);
+            for (const auto& t : m->graph->initializers)
+                (void)t->data->bytes();
+            // Each save syncs to disk: a sample is enough.
+            if (opened % 16 == 0) {
+                save(*m, d / "out" / "saved.pdmodel");
+                QCOMPARE(readAll(d / "out" / "saved.pdiparams"), s);
+            }
+            ++opened;
+        } catch (const Error&) {
+            ++errors;
+        }
+    }
+    qInfo("flipped bits: %d copies opened, %d refused", opened, errors);
+    QVERIFY(errors > 150);
+    QVERIFY(opened > 100);
+    // A per-weight file cut anywhere.
+    fs::create_directories(d / "pw");
+    copyFixture("per-weight", d / "pw");
+    const std::string convB = readAll(d / "pw" / "conv_b");
+    for (std::size_t cut = 0; cut < convB.size(); ++cut) {
+        writeAll(d / "pw" / "conv_b", convB.substr(0, cut));
+        QVERIFY_THROWS_EXCEPTION(Error, FormatRegistry::instance().open(d / "pw"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestPaddle)

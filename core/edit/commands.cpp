@@ -1121,7 +1121,8 @@ bool canSaveEdit(const Model& model, EditKind kind)
         return kind == EditKind::TensorValues;
     // Their writers patch edited tensor bytes into the file as it was.
     if (model.format == "keras" || model.format == "tensorflow" || model.format == "mindspore-lite"
-        || model.format == "coreml" || model.format == "ncnn" || model.format == "caffe")
+        || model.format == "coreml" || model.format == "ncnn" || model.format == "caffe"
+        || model.format == "paddle")
         return kind == EditKind::TensorValues;
     // GGUF is written whole: values and the metadata as properties.
     if (model.format == "gguf")

@@ -6,5 +6,5 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     static const nodus::PaddleFormat paddle;
-    return nodus::fuzz::run({ &paddle }, data, size, { .name = "__model__" });
+    return nodus::fuzz::run({ &paddle }, data, size, { .name = "__model__", .save = true });
 }

@@ -2,6 +2,7 @@
 
 #include "paddleimporter.h"
 #include "paddleopmetadata.h"
+#include "paddlewriter.h"
 
 #include "util/error.h"
 #include "util/mappedfile.h"
@@ -103,6 +104,11 @@ std::unique_ptr<Model> PaddleFormat::read(const Probe& probe) const
         throw Error(
             probe.path.string() + ": the folder holds no PaddlePaddle program (__model__ or a single .pdmodel)");
     return importPaddle(MappedFile::open(program));
+}
+
+void PaddleFormat::write(const Model& model, const fs::path& path, const WriteOptions&) const
+{
+    writePaddleModel(model, path);
 }
 
 const OpMetadata& PaddleFormat::opMetadata() const

@@ -1,5 +1,6 @@
 #include "paddleimporter.h"
 
+#include "paddledocument.h"
 #include "paddleparams.h"
 
 #include "formats/paddle/paddle.pb.h"
@@ -42,7 +43,7 @@ private:
     [[noreturn]] void fail(const std::string& what) const { throw Error(file_->path().string() + ": " + what); }
     void buildBlock(Graph& graph, int blockIndex, int depth);
     Attribute attribute(const paddle::OpDesc::Attr& a, Graph& graph, int depth);
-    void loadParameters(Model& model);
+    void loadParameters(Model& model, PaddleDocument& doc);
 
     std::shared_ptr<const MappedFile> file_;
     paddle::ProgramDesc program_;
@@ -273,16 +274,17 @@ void Importer::buildBlock(Graph& graph, int blockIndex, int depth)
     }
 }
 
-void Importer::loadParameters(Model& model)
+void Importer::loadParameters(Model& model, PaddleDocument& doc)
 {
     const fs::path modelPath = file_->path();
     const fs::path dir = modelPath.has_parent_path() ? modelPath.parent_path() : fs::path(".");
     std::vector<std::shared_ptr<Tensor>> weights = model.graph->initializers;
     std::error_code ec;
-    // A program held in memory (not a file on disk) has no folder to look in.
     if (weights.empty())
         return;
-    if (!fs::is_regular_file(modelPath, ec)) {
+    // A program held in memory has no folder to look in, even when its name
+    // matches a file in the working folder.
+    if (file_->isInMemory() || !fs::is_regular_file(modelPath, ec)) {
         model.metadata.emplace_back("parameters",
             "not read (the program is not a file on disk): weights are shapes "
             "without values");
@@ -295,7 +297,9 @@ void Importer::loadParameters(Model& model)
         && fs::is_regular_file(fs::path(modelPath).replace_extension(".pdiparams"), ec))
         combined = fs::path(modelPath).replace_extension(".pdiparams");
 
-    auto attach = [&](Tensor& t, const std::shared_ptr<const MappedFile>& file, const PaddleTensorRecord& r) {
+    auto attach = [&](const std::shared_ptr<Tensor>& weight, const std::shared_ptr<const MappedFile>& file,
+                      const PaddleTensorRecord& r) {
+        Tensor& t = *weight;
         const std::string what = file->path().string() + ": weight '" + t.name + "'";
         if (r.dataType != t.dataType)
             throw Error(what + " is stored as " + std::string(dataTypeName(r.dataType)) + " but the program says "
@@ -308,6 +312,7 @@ void Importer::loadParameters(Model& model)
             throw Error(what + " is stored with another shape than the program gives it");
         t.dims = r.dims;
         t.data = std::make_shared<MappedTensorData>(FileRegion { file, r.offset, r.length });
+        doc.records.push_back({ weight, t.data, t.name, file, r.dataType, r.dims, r.start, r.offset, r.length });
     };
 
     if (!combined.empty()) {
@@ -321,12 +326,13 @@ void Importer::loadParameters(Model& model)
             } catch (const Error& e) {
                 throw Error(combined.string() + ": weight '" + t->name + "': " + e.what());
             }
-            attach(*t, file, r);
+            attach(t, file, r);
         }
         if (pos != file->size())
             throw Error(combined.string() + ": " + std::to_string(file->size() - pos)
                 + " bytes follow the last weight; the parameters do not match the program");
         model.metadata.emplace_back("parameters", combined.filename().string());
+        doc.layout = PaddleDocument::Layout::Combined;
         return;
     }
     std::size_t found = 0;
@@ -342,9 +348,11 @@ void Importer::loadParameters(Model& model)
         } catch (const Error& e) {
             throw Error(p.string() + ": " + e.what());
         }
-        attach(*t, file, r);
+        attach(t, file, r);
         ++found;
     }
+    if (found > 0)
+        doc.layout = PaddleDocument::Layout::PerWeight;
     if (found == weights.size())
         model.metadata.emplace_back("parameters", "one file per weight");
     else if (found == 0)
@@ -386,7 +394,10 @@ std::unique_ptr<Model> Importer::run()
         model->metadata.emplace_back("op versions", opVersions);
     model->graph->name = "block 0";
     buildBlock(*model->graph, 0, 0);
-    loadParameters(*model);
+    auto doc = std::make_shared<PaddleDocument>();
+    doc->program = file_;
+    loadParameters(*model, *doc);
+    model->native = std::move(doc);
     return model;
 }
 

@@ -18,7 +18,9 @@ class MappedFile;
 // `<name>.pdiparams` (beside `<name>.pdmodel`), read in the order of the
 // sorted variable names as save_combine writes them, else one file per
 // variable named after it. Without them the weights are shapes only, and
-// the model's properties say so.
+// the model's properties say so. The model's native document
+// (PaddleDocument) records where each weight's record lies, for
+// writePaddleModel.
 std::unique_ptr<Model> importPaddle(std::shared_ptr<const MappedFile> program);
 
 } // namespace nodus

@@ -61,6 +61,7 @@ std::optional<DataType> paddleDataType(int code)
 
 PaddleTensorRecord readPaddleTensor(std::span<const std::byte> bytes, std::uint64_t& pos)
 {
+    const std::uint64_t start = pos;
     const auto version = take<std::uint32_t>(bytes, pos, "the LoDTensor version");
     if (version != 0)
         throw Error("LoDTensor version " + std::to_string(version) + " at offset " + std::to_string(pos - 4)
@@ -104,6 +105,7 @@ PaddleTensorRecord readPaddleTensor(std::span<const std::byte> bytes, std::uint6
     if (!length || *length > bytes.size() - pos)
         throw Error("a " + std::string(dataTypeName(r.dataType)) + " tensor of " + std::to_string(elements)
             + " elements needs more than the " + std::to_string(bytes.size() - pos) + " bytes that remain");
+    r.start = start;
     r.offset = pos;
     r.length = *length;
     pos += *length;

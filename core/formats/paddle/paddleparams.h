@@ -20,6 +20,7 @@ std::optional<DataType> paddleDataType(int code);
 struct PaddleTensorRecord {
     DataType dataType = DataType::Undefined;
     std::vector<std::int64_t> dims;
+    std::uint64_t start = 0; // of the record (its version field)
     std::uint64_t offset = 0; // of the elements, within the bytes given
     std::uint64_t length = 0;
 };
