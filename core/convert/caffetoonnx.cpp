@@ -67,45 +67,6 @@ private:
         return it == table_.end() ? nullptr : &it->second;
     }
 
-    std::vector<const Tensor*> weights(const Node& n)
-    {
-        std::vector<const Tensor*> w;
-        for (const Value* v : n.inputs())
-            if (v && v->initializer)
-                w.push_back(v->initializer.get());
-        return w;
-    }
-
-    std::string data(const Node& n)
-    {
-        for (std::size_t k = 0; k < n.inputs().size(); ++k)
-            if (n.inputs()[k] && !n.inputs()[k]->initializer)
-                return input(n, k);
-        throw UnsupportedOp { "it has no data input" };
-    }
-
-    std::vector<float> floats(const Tensor& t)
-    {
-        if (t.dataType != DataType::Float || !t.data)
-            throw UnsupportedOp { "blob '" + t.name + "' is not float32" };
-        const auto b = t.data->bytes();
-        std::vector<float> v(b.size() / 4);
-        std::memcpy(v.data(), b.data(), v.size() * 4);
-        return v;
-    }
-
-    std::string constant(const std::vector<float>& v, const std::vector<std::int64_t>& dims, const std::string& hint)
-    {
-        Tensor t;
-        t.name = hint;
-        t.dataType = DataType::Float;
-        t.dims = dims;
-        std::vector<std::byte> bytes(v.size() * 4);
-        std::memcpy(bytes.data(), v.data(), bytes.size());
-        t.data = std::make_shared<OwnedTensorData>(std::move(bytes));
-        return b_.initializer(t, hint);
-    }
-
     // A per-channel blob shaped to broadcast over NC...: [C, 1, ..., 1].
     std::string channelwise(const Tensor& t, const std::string& x, const std::string& hint)
     {

@@ -2,8 +2,11 @@
 
 #include "ir/graph.h"
 #include "ir/model.h"
+#include "ir/ownedtensordata.h"
+#include "ir/tensorvalues.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nodus {
 
@@ -257,6 +260,70 @@ std::pair<std::int64_t, std::int64_t> OnnxConverter::samePads(
     const std::int64_t total = std::max<std::int64_t>(0, (out - 1) * stride + window - in);
     std::int64_t begin = centred ? std::min(total, (window - 1) / 2) : total / 2;
     return { begin, total - begin };
+}
+
+std::vector<const Tensor*> OnnxConverter::weights(const Node& n)
+{
+    std::vector<const Tensor*> w;
+    for (const Value* v : n.inputs())
+        if (v && v->initializer)
+            w.push_back(v->initializer.get());
+    return w;
+}
+
+std::vector<std::string> OnnxConverter::dataInputs(const Node& n)
+{
+    std::vector<std::string> ins;
+    for (std::size_t k = 0; k < n.inputs().size(); ++k)
+        if (n.inputs()[k] && !n.inputs()[k]->initializer)
+            ins.push_back(input(n, k));
+    return ins;
+}
+
+std::string OnnxConverter::data(const Node& n)
+{
+    for (std::size_t k = 0; k < n.inputs().size(); ++k)
+        if (n.inputs()[k] && !n.inputs()[k]->initializer)
+            return input(n, k);
+    throw UnsupportedOp { "it has no data input" };
+}
+
+std::vector<float> OnnxConverter::floats(const Tensor& t)
+{
+    if (!t.data)
+        throw UnsupportedOp { "weight '" + t.name + "' has no data" };
+    const auto b = t.data->bytes();
+    std::vector<float> v;
+    if (t.dataType == DataType::Float) {
+        v.resize(b.size() / 4);
+        std::memcpy(v.data(), b.data(), v.size() * 4);
+    } else if (t.dataType == DataType::Float16) {
+        v.resize(b.size() / 2);
+        for (std::size_t k = 0; k < v.size(); ++k) {
+            std::uint16_t bits = 0;
+            std::memcpy(&bits, b.data() + 2 * k, 2);
+            v[k] = float16ToFloat(bits);
+        }
+    } else {
+        throw UnsupportedOp { "weight '" + t.name + "' is " + std::string(dataTypeName(t.dataType))
+            + ", not float32 or float16" };
+    }
+    if (const auto count = t.elementCount(); count && *count != v.size())
+        throw UnsupportedOp { "weight '" + t.name + "' holds fewer values than its shape says" };
+    return v;
+}
+
+std::string OnnxConverter::constant(
+    const std::vector<float>& v, const std::vector<std::int64_t>& dims, const std::string& hint)
+{
+    Tensor t;
+    t.name = hint;
+    t.dataType = DataType::Float;
+    t.dims = dims;
+    std::vector<std::byte> bytes(v.size() * 4);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    t.data = std::make_shared<OwnedTensorData>(std::move(bytes));
+    return b_.initializer(t, hint);
 }
 
 } // namespace nodus

@@ -63,6 +63,18 @@ protected:
     static std::vector<std::int64_t> intsAttr(const Node& n, std::string_view name);
     static std::string hint(const Node& n);
 
+    // For formats whose nodes take their weights as stored inputs (Caffe,
+    // ncnn): the stored inputs in order, the inputs that are not stored
+    // (as ONNX names), the first of those.
+    static std::vector<const Tensor*> weights(const Node& n);
+    std::vector<std::string> dataInputs(const Node& n);
+    std::string data(const Node& n);
+    // A stored tensor's values as float32 (float32 and float16 tensors;
+    // others are refused naming the tensor and its type).
+    static std::vector<float> floats(const Tensor& t);
+    // A new float32 initializer.
+    std::string constant(const std::vector<float>& v, const std::vector<std::int64_t>& dims, const std::string& hint);
+
     // ONNX begin/end pads for auto padding as CNTK and TensorFlow "same" do
     // it: output ceil(in / stride), the window's centre on the first element
     // when `centred`, the extra element at the end otherwise.
