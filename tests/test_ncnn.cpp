@@ -169,6 +169,33 @@ private slots:
         QCOMPARE(sniff(std::string(reinterpret_cast<const char*>(magic), 12)), 90);
     }
 
+    // A .bin opened alone names the param file it belongs to.
+    void weightsAloneNameTheirModel()
+    {
+        NODUS_SKIP_IF_NO_CORPUS();
+        for (const auto& [bin, param] :
+            { std::pair { "ncnn/3d_net.bin", "3d_net.param" }, std::pair { "ncnn-pnnx/debug.bin", "debug.param" } }) {
+            try {
+                FormatRegistry::instance().open(corpus(bin));
+                QFAIL("a weight file opened as a model");
+            } catch (const Error& e) {
+                const std::string expected = corpus(bin).string() + ": holds the weights of the ncnn model " + param
+                    + " beside it; open that file";
+                QCOMPARE(std::string(e.what()), expected);
+            }
+        }
+        // The same rule for ONNX external data.
+        const fs::path data = corpus("pytorch-export/squeezenet1_1_external.onnx.data");
+        try {
+            FormatRegistry::instance().open(data);
+            QFAIL("external data opened as a model");
+        } catch (const Error& e) {
+            QCOMPARE(std::string(e.what()),
+                data.string()
+                    + ": holds the weights of the ONNX model squeezenet1_1_external.onnx beside it; open that file");
+        }
+    }
+
     void textWithWeights()
     {
         NODUS_SKIP_IF_NO_CORPUS();

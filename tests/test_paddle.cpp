@@ -303,6 +303,7 @@ private slots:
     void saveOverOpenFiles();
     void cliEdit();
     void refusals();
+    void parametersAloneNameTheirProgram();
     void damagedParameters();
 };
 
@@ -911,6 +912,30 @@ void TestPaddle::damagedParameters()
     for (std::size_t cut = 0; cut < convB.size(); ++cut) {
         writeAll(d / "pw" / "conv_b", convB.substr(0, cut));
         QVERIFY_THROWS_EXCEPTION(Error, FormatRegistry::instance().open(d / "pw"));
+    }
+}
+
+// The combined parameters opened alone name the program they belong to;
+// without the program beside them they are simply not a model.
+void TestPaddle::parametersAloneNameTheirProgram()
+{
+    const fs::path params = fixtures() / "inference.pdiparams";
+    try {
+        FormatRegistry::instance().open(params);
+        QFAIL("parameters opened as a model");
+    } catch (const Error& e) {
+        QCOMPARE(std::string(e.what()),
+            params.string()
+                + ": holds the weights of the PaddlePaddle model inference.pdmodel beside it; open that file");
+    }
+    QTemporaryDir dir;
+    const fs::path lone = fs::path(dir.path().toStdString()) / "inference.pdiparams";
+    fs::copy_file(params, lone);
+    try {
+        FormatRegistry::instance().open(lone);
+        QFAIL("parameters opened as a model");
+    } catch (const Error& e) {
+        QVERIFY2(std::string(e.what()).find("not a model file") != std::string::npos, e.what());
     }
 }
 

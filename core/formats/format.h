@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,8 @@ struct ReadOptions {
 struct Probe {
     std::filesystem::path path;
     std::shared_ptr<const MappedFile> file; // null for folders
-    std::string extension;                  // lower case, with the dot
-    ReadOptions options;                    // for read(); sniffers ignore it
+    std::string extension; // lower case, with the dot
+    ReadOptions options; // for read(); sniffers ignore it
 };
 
 struct OnnxExportReport;
@@ -65,7 +66,7 @@ public:
     enum Capability : unsigned { Read = 1, Write = 2, ExportOnnx = 4, ConvertTarget = 8 };
 
     virtual ~Format() = default;
-    virtual std::string_view name() const = 0;        // short name, e.g. "onnx"
+    virtual std::string_view name() const = 0; // short name, e.g. "onnx"
     virtual std::string_view displayName() const = 0; // e.g. "ONNX model"
     virtual std::vector<std::string> extensions() const = 0; // ".onnx", ...
     virtual unsigned capabilities() const = 0;
@@ -84,6 +85,14 @@ public:
     // the extension: 50 is the default; a system type that takes the same
     // extension (troff's *.ms) needs more.
     virtual int globWeight() const { return 50; }
+    // For a file this format keeps beside its models (ncnn's .bin, Paddle's
+    // parameters): the model file beside it that it belongs to, if there is
+    // one, so that opening the side file alone can say what to open.
+    virtual std::optional<std::filesystem::path> modelOf(const std::filesystem::path& sideFile) const
+    {
+        (void)sideFile;
+        return std::nullopt;
+    }
 
     bool can(Capability c) const { return (capabilities() & c) != 0; }
 };

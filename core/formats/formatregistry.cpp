@@ -144,6 +144,10 @@ FormatRegistry::Detection FormatRegistry::detect(const Probe& probe) const
     if (!best.format || best.confidence < kMinimumConfidence) {
         if (probe.file && probe.file->size() == 0)
             throw Error(probe.path.string() + ": the file is empty");
+        for (const Format* f : formats_)
+            if (const auto model = f->modelOf(probe.path))
+                throw Error(probe.path.string() + ": holds the weights of the " + std::string(f->displayName()) + " "
+                    + model->filename().string() + " beside it; open that file");
         throw Error(probe.path.string() + ": not a model file Nodus can read (no known format matches its contents)");
     }
     return best;

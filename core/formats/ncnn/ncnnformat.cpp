@@ -51,4 +51,19 @@ void NcnnFormat::write(const Model& model, const std::filesystem::path& path, co
     writeNcnn(model, path);
 }
 
+std::optional<std::filesystem::path> NcnnFormat::modelOf(const std::filesystem::path& sideFile) const
+{
+    // x.bin belongs to x.param or x.param.bin (ncnnWeightsPath's rule).
+    if (sideFile.extension() != ".bin" || sideFile.stem().extension() == ".param")
+        return std::nullopt;
+    std::error_code ec;
+    for (const char* ext : { ".param", ".param.bin" }) {
+        std::filesystem::path param = sideFile;
+        param.replace_extension(ext);
+        if (std::filesystem::is_regular_file(param, ec))
+            return param;
+    }
+    return std::nullopt;
+}
+
 } // namespace nodus

@@ -139,4 +139,17 @@ void OnnxFormat::write(const Model& model, const std::filesystem::path& path, co
     OnnxWriter(model, o).write(path);
 }
 
+std::optional<std::filesystem::path> OnnxFormat::modelOf(const std::filesystem::path& sideFile) const
+{
+    // "<model>.onnx.data", the name Nodus and PyTorch's exporter give the
+    // external data of <model>.onnx.
+    if (sideFile.extension() != ".data" || sideFile.stem().extension() != ".onnx")
+        return std::nullopt;
+    std::filesystem::path model = sideFile.parent_path() / sideFile.stem();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(model, ec))
+        return std::nullopt;
+    return model;
+}
+
 } // namespace nodus

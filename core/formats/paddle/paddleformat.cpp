@@ -116,4 +116,18 @@ const OpMetadata& PaddleFormat::opMetadata() const
     return paddleOpMetadata();
 }
 
+std::optional<fs::path> PaddleFormat::modelOf(const fs::path& sideFile) const
+{
+    // The combined parameter files the importer looks for beside a program.
+    fs::path program;
+    if (sideFile.filename() == "__params__")
+        program = sideFile.parent_path() / "__model__";
+    else if (sideFile.extension() == ".pdiparams")
+        program = fs::path(sideFile).replace_extension(".pdmodel");
+    std::error_code ec;
+    if (program.empty() || !fs::is_regular_file(program, ec))
+        return std::nullopt;
+    return program;
+}
+
 } // namespace nodus

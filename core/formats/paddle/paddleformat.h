@@ -21,6 +21,7 @@ public:
     int sniff(const Probe& probe) const override;
     std::unique_ptr<Model> read(const Probe& probe) const override;
     void write(const Model& model, const std::filesystem::path& path, const WriteOptions& options) const override;
+    std::optional<std::filesystem::path> modelOf(const std::filesystem::path& sideFile) const override;
     const OpMetadata& opMetadata() const override;
 };
 
