@@ -8,7 +8,13 @@
 // give zeros instead of reading outside the buffer. Each invocation moves
 // BLOCK neighbouring elements (inner is a multiple of BLOCK), sharing the
 // index arithmetic.
+// A data table larger than one binding may span is gathered in row chunks
+// (outer is 1): the binding then holds rows [p[4], p[4] + p[5]) starting at
+// word p[6], and only indices in that range are written, so the chunks'
+// dispatches fill disjoint rows of the output; the first chunk (p[4] = 0)
+// writes the zeros of out-of-range indices.
 // p[0] invocations   p[1] inner / BLOCK   p[2] M   p[3] N
+// p[4] first row bound   p[5] rows bound   p[6] word where row p[4] starts
 layout(local_size_x = 64) in;
 
 layout(constant_id = 0) const uint W = 1;
@@ -36,11 +42,15 @@ void main()
         idx += n;
     uint dst = o * (BLOCK * W);
     if (idx < 0 || idx >= n) {
-        for (uint w = 0; w < BLOCK * W; ++w)
-            y[dst + w] = 0;
+        if (p[4] == 0)
+            for (uint w = 0; w < BLOCK * W; ++w)
+                y[dst + w] = 0;
         return;
     }
-    uint src = ((a * uint(n) + uint(idx)) * blocks + b) * (BLOCK * W);
+    uint row = uint(idx) - p[4];
+    if (uint(idx) < p[4] || row >= p[5])
+        return;
+    uint src = p[6] + ((a * p[5] + row) * blocks + b) * (BLOCK * W);
     for (uint w = 0; w < BLOCK * W; ++w)
         y[dst + w] = x[src + w];
 }

@@ -4,8 +4,22 @@
 #include "vulkandevice.h"
 
 #include <bit>
+#include <cstdio>
+#include <string>
 
 namespace nodus::rt {
+
+std::string mibText(std::uint64_t bytes)
+{
+    char text[64];
+    // Small sizes (limits lowered for tests) would all read 0.00 MiB.
+    if (bytes < (1u << 20))
+        std::snprintf(text, sizeof text, "%.2f MiB = %llu bytes", double(bytes) / (1024.0 * 1024.0),
+            static_cast<unsigned long long>(bytes));
+    else
+        std::snprintf(text, sizeof text, "%.2f MiB", double(bytes) / (1024.0 * 1024.0));
+    return text;
+}
 
 // Shared with every buffer's deleter, so a buffer released after the pool
 // (a tensor a caller still holds) is still freed.
@@ -53,6 +67,12 @@ BufferPool::~BufferPool() = default;
 
 Buffer* BufferPool::create(VkDeviceSize bytes, bool hostVisible)
 {
+    // A binding's range is limited separately (maxStorageBufferRange, see
+    // KernelContext::dispatch); the allocation itself may be larger, up to
+    // the device's largest allocation.
+    if (bytes > device_.maxAllocationBytes())
+        throw RuntimeError("a buffer of " + mibText(bytes) + " exceeds the device's largest allocation of "
+            + mibText(device_.maxAllocationBytes()) + " (maxMemoryAllocationSize)");
     auto b = std::make_unique<Buffer>();
     VkBufferCreateInfo ci { VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO };
     ci.size = bytes;

@@ -7,11 +7,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace nodus::rt {
 
 class VulkanDevice;
+
+// "154.4 MiB": sizes in messages about device limits.
+std::string mibText(std::uint64_t bytes);
 
 // A VkBuffer with its own memory. `mapped` is set when the memory is host
 // visible (always on lavapipe and integrated GPUs, staging everywhere).

@@ -5,6 +5,7 @@
 #include "ir/node.h"
 #include "ir/value.h"
 #include "runtimeerror.h"
+#include "vulkandevice.h"
 
 #include <bit>
 
@@ -204,10 +205,47 @@ std::string KernelContext::shader(std::string_view family, Rep rep)
     return std::string(family) + "_" + repSuffix(rep);
 }
 
+std::string KernelContext::bindingName(const BufferRef& ref) const
+{
+    auto within = [&](const RtValue* v) {
+        return v && v->kind == RtValue::Kind::Tensor && v->buffer.get() == ref.buffer && ref.offset >= v->offset
+            && ref.offset < v->offset + std::max<std::uint64_t>(v->bytes(), 4);
+    };
+    for (std::size_t i = 0; i < inputs_.size() && i < node_.inputs().size(); ++i)
+        if (within(inputs_[i]) && node_.inputs()[i])
+            return "input '" + node_.inputs()[i]->name() + "'";
+    for (std::size_t i = 0; i < outputs_.size() && i < node_.outputs().size(); ++i)
+        if (within(&outputs_[i]) && node_.outputs()[i])
+            return "output '" + node_.outputs()[i]->name() + "'";
+    return "a scratch buffer";
+}
+
+void KernelContext::checkBindings(std::span<const BufferRef> buffers) const
+{
+    const VulkanDevice& device = executor_.device();
+    for (const BufferRef& b : buffers) {
+        if (!b.buffer)
+            continue;
+        VkDeviceSize range = b.size == VK_WHOLE_SIZE ? b.buffer->size - b.offset : b.size;
+        if (b.texel != VK_FORMAT_UNDEFINED) {
+            std::uint64_t texels = range / Recorder::texelSize(b.texel);
+            if (texels > device.limits().maxTexelBufferElements)
+                fail(bindingName(b) + " (" + mibText(range) + ") needs a texel view of " + std::to_string(texels)
+                    + " texels, more than the device's limit of "
+                    + std::to_string(device.limits().maxTexelBufferElements) + " (maxTexelBufferElements)");
+        } else if (range > device.maxBindingBytes()) {
+            fail(bindingName(b) + " of " + mibText(range) + " is larger than one storage buffer binding may be on "
+                + device.info().name + " (" + mibText(device.maxBindingBytes())
+                + ", maxStorageBufferRange or NODUS_MAX_BINDING_BYTES), and this kernel does not split it");
+        }
+    }
+}
+
 void KernelContext::dispatch(std::string_view shader, std::initializer_list<std::uint32_t> specialization,
     std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint32_t gx, std::uint32_t gy,
     std::uint32_t gz)
 {
+    checkBindings(std::span(buffers.begin(), buffers.size()));
     recorder().dispatch(shader, std::span(specialization.begin(), specialization.size()), params,
         std::span(buffers.begin(), buffers.size()), gx, gy, gz);
 }
@@ -216,6 +254,7 @@ void KernelContext::dispatch1D(std::string_view shader, std::initializer_list<st
     std::span<const std::uint32_t> params, std::initializer_list<BufferRef> buffers, std::uint64_t invocations,
     std::uint32_t localSize)
 {
+    checkBindings(std::span(buffers.begin(), buffers.size()));
     recorder().dispatch1D(shader, std::span(specialization.begin(), specialization.size()), params,
         std::span(buffers.begin(), buffers.size()), invocations, localSize);
 }
@@ -239,6 +278,11 @@ KernelRegistry& KernelRegistry::instance()
         registerRecurrentKernels(r);
         registerControlKernels(r);
         registerSignalKernels(r);
+        // Views of their input: whatever reads the view binds (and checks) it.
+        auto first = [](const Node&, int input) { return input == 0; };
+        for (const char* op : { "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout" })
+            if (r.find("", op))
+                r.setLarge(op, first);
         return r;
     }();
     return registry;
@@ -246,14 +290,22 @@ KernelRegistry& KernelRegistry::instance()
 
 void KernelRegistry::add(std::string opType, KernelFn run, KernelCheck check)
 {
-    kernels_[std::move(opType)] = KernelInfo { std::move(run), std::move(check) };
+    kernels_[std::move(opType)] = KernelInfo { std::move(run), std::move(check), {} };
 }
 
 void KernelRegistry::add(std::string domain, std::string opType, KernelFn run, KernelCheck check)
 {
     if (domain.empty() || domain == "ai.onnx")
         return add(std::move(opType), std::move(run), std::move(check));
-    kernels_[domain + ":" + opType] = KernelInfo { std::move(run), std::move(check) };
+    kernels_[domain + ":" + opType] = KernelInfo { std::move(run), std::move(check), {} };
+}
+
+void KernelRegistry::setLarge(const std::string& opType, LargeInputFn large)
+{
+    auto it = kernels_.find(opType);
+    if (it == kernels_.end())
+        throw RuntimeError("internal error: no kernel " + opType + " to mark as splitting large inputs");
+    it->second.large = std::move(large);
 }
 
 const KernelInfo* KernelRegistry::find(std::string_view domain, std::string_view opType) const

@@ -119,6 +119,13 @@ public:
     const FusionOffer* fusion() const { return fusion_; }
     void acceptFusion() { fusionAccepted_ = true; }
 
+    // Fails naming the node and the tensor when a binding spans more than
+    // the device allows (maxStorageBufferRange or maxTexelBufferElements).
+    void checkBindings(std::span<const BufferRef> buffers) const;
+    // The name of the input or output whose device copy `ref` views, else
+    // "a scratch buffer".
+    std::string bindingName(const BufferRef& ref) const;
+
     // Throws RuntimeError naming the node: "Conv 'conv1': <message>".
     [[noreturn]] void fail(const std::string& message) const;
 
@@ -157,9 +164,14 @@ using KernelFn = std::function<void(KernelContext&)>;
 // ("mode 'cubic' is not supported").
 using KernelCheck = std::function<std::string(const Node&)>;
 
+// Whether a kernel takes input `input` of `node` even when it is larger than
+// one storage-buffer binding may span (it splits it into ranges that fit).
+using LargeInputFn = std::function<bool(const Node& node, int input)>;
+
 struct KernelInfo {
     KernelFn run;
     KernelCheck check;
+    LargeInputFn large;
 };
 
 // One kernel per op type, registered by op name (domain "" / "ai.onnx").
@@ -169,6 +181,9 @@ public:
     void add(std::string opType, KernelFn run, KernelCheck check = {});
     void add(std::string domain, std::string opType, KernelFn run, KernelCheck check = {});
     const KernelInfo* find(std::string_view domain, std::string_view opType) const;
+    // Declares which inputs the kernel of `opType` splits when they exceed
+    // the binding limit (see LargeInputFn); others are refused before a run.
+    void setLarge(const std::string& opType, LargeInputFn large);
     std::vector<std::string> opTypes() const;
 
 private:

@@ -298,6 +298,11 @@ std::uint32_t texelBytes(VkFormat format)
 
 } // namespace
 
+std::uint32_t Recorder::texelSize(VkFormat format)
+{
+    return texelBytes(format);
+}
+
 void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> specialization,
     std::span<const std::uint32_t> params, std::span<const BufferRef> buffers, std::uint32_t gx, std::uint32_t gy,
     std::uint32_t gz)
@@ -321,8 +326,18 @@ void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> 
     for (std::size_t i = 0; i < buffers.size(); ++i) {
         const BufferRef& b = buffers[i];
         infos[i + 1] = { b.buffer->handle, b.offset, b.size };
-        if (types[i] != VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER)
+        if (types[i] != VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+            // KernelContext::dispatch names the tensor first; this catches
+            // bindings made around it.
+            VkDeviceSize range = b.size == VK_WHOLE_SIZE ? b.buffer->size - b.offset : b.size;
+            if (range > device_.maxBindingBytes())
+                throw RuntimeError("kernel " + std::string(shader) + " binds " + mibText(range)
+                    + " in one storage buffer, more than the device's limit of " + mibText(device_.maxBindingBytes())
+                    + " (maxStorageBufferRange)");
+            if (b.size == VK_WHOLE_SIZE)
+                infos[i + 1].range = range;
             continue;
+        }
         VkDeviceSize unit = texelBytes(b.texel);
         VkDeviceSize end = b.size == VK_WHOLE_SIZE ? b.buffer->size : std::min(b.buffer->size, b.offset + b.size);
         VkDeviceSize range = end > b.offset ? (end - b.offset) / unit * unit : 0;

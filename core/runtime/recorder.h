@@ -73,6 +73,8 @@ public:
     const std::vector<std::pair<int, double>>& timings() const { return timings_; }
 
     VkDeviceSize texelAlignment() const;
+    // Bytes per texel of a texel-buffer format the shaders use.
+    static std::uint32_t texelSize(VkFormat format);
 
     std::uint64_t dispatchCount() const { return dispatches_; }
     std::uint64_t submitCount() const { return submits_; }

@@ -5,8 +5,10 @@
 #include "ir/model.h"
 #include "ir/ownedtensordata.h"
 #include "ir/tensor.h"
+#include "ir/value.h"
 #include "recorder.h"
 #include "runtimeerror.h"
+#include "vulkandevice.h"
 
 #include <chrono>
 #include <cmath>
@@ -41,6 +43,32 @@ void collectUnsupported(const Graph& g, int opset, std::vector<std::string>& out
         for (auto& a : n->attributes)
             for (auto& sub : a.graphs)
                 collectUnsupported(*sub, opset, out, seen);
+    }
+}
+
+// Initializers larger than one binding may span, read by a kernel that does
+// not split them: refused before anything runs (values computed during the
+// run are checked when their kernel binds them).
+void collectOversized(const Graph& g, const VulkanDevice& device, std::vector<std::string>& out)
+{
+    auto& registry = KernelRegistry::instance();
+    for (auto& n : g.nodes()) {
+        const KernelInfo* k = registry.find(n->domain, n->opType);
+        for (std::size_t i = 0; k && i < n->inputs().size(); ++i) {
+            const Value* v = n->inputs()[i];
+            if (!v || !v->initializer || !hasRep(v->initializer->dataType))
+                continue;
+            std::uint64_t bytes = shapeCount(v->initializer->dims) * repBytes(v->initializer->dataType);
+            if (bytes <= device.maxBindingBytes() || (k->large && k->large(*n, int(i))))
+                continue;
+            out.push_back(n->opType + " '" + n->name + "': input '" + v->name() + "' of " + mibText(bytes)
+                + " is larger than one storage buffer binding may be on " + device.info().name + " ("
+                + mibText(device.maxBindingBytes())
+                + ", maxStorageBufferRange or NODUS_MAX_BINDING_BYTES), and this kernel does not split it");
+        }
+        for (auto& a : n->attributes)
+            for (auto& sub : a.graphs)
+                collectOversized(*sub, device, out);
     }
 }
 
@@ -86,6 +114,14 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
     impl_->opset = defaultOpset(*model_);
     impl_->device = std::make_unique<VulkanDevice>(impl_->options.device);
     impl_->pool = std::make_unique<BufferPool>(*impl_->device);
+    std::vector<std::string> oversized;
+    collectOversized(*model_->graph, *impl_->device, oversized);
+    if (!oversized.empty()) {
+        std::string text = oversized.front();
+        for (std::size_t i = 1; i < oversized.size(); ++i)
+            text += "\n" + oversized[i];
+        throw RuntimeError(text);
+    }
 }
 
 Session::~Session() = default;

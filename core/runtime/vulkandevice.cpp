@@ -250,6 +250,23 @@ VulkanDevice::VulkanDevice(const std::string& requested)
     vkGetPhysicalDeviceProperties(physical_, &props);
     limits_ = props.limits;
     timestampPeriod_ = props.limits.timestampPeriod;
+    maxBinding_ = limits_.maxStorageBufferRange;
+    if (const char* env = std::getenv("NODUS_MAX_BINDING_BYTES"); env && *env) {
+        char* end = nullptr;
+        unsigned long long v = std::strtoull(env, &end, 10);
+        if (!end || *end || v < 1024)
+            throw RuntimeError(
+                std::string("NODUS_MAX_BINDING_BYTES must be a byte count of at least 1024, got '") + env + "'");
+        maxBinding_ = std::min<std::uint64_t>(maxBinding_, v);
+    }
+    {
+        VkPhysicalDeviceMaintenance3Properties m3 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES };
+        VkPhysicalDeviceProperties2 p2 { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2 };
+        p2.pNext = &m3;
+        vkGetPhysicalDeviceProperties2(physical_, &p2);
+        // Vulkan 1.1 guarantees at least 1 GiB.
+        maxAllocation_ = m3.maxMemoryAllocationSize ? m3.maxMemoryAllocationSize : (1ull << 30);
+    }
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
 
     float priority = 1;

@@ -2,6 +2,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -52,6 +53,17 @@ public:
     VkCommandPool commandPool() const { return commandPool_; }
     const VkPhysicalDeviceLimits& limits() const { return limits_; }
     float timestampPeriodNs() const { return timestampPeriod_; }
+    // The most bytes one storage-buffer binding may span: the device's
+    // maxStorageBufferRange, lowered by NODUS_MAX_BINDING_BYTES when set (so
+    // tests reach the paths that split big tensors with small ones).
+    std::uint64_t maxBindingBytes() const { return maxBinding_; }
+    // The largest single allocation (maxMemoryAllocationSize).
+    std::uint64_t maxAllocationBytes() const { return maxAllocation_; }
+    // Storage-buffer binding offsets are multiples of this.
+    std::uint64_t storageAlignment() const
+    {
+        return std::max<std::uint64_t>(limits_.minStorageBufferOffsetAlignment, 4);
+    }
 
     // Memory type for device buffers (device-local, mappable where the
     // device offers such memory) and for host-visible staging memory.
@@ -82,6 +94,8 @@ private:
     VkPhysicalDeviceLimits limits_ {};
     VkPhysicalDeviceMemoryProperties memory_ {};
     float timestampPeriod_ = 1;
+    std::uint64_t maxBinding_ = 0;
+    std::uint64_t maxAllocation_ = 0;
     bool deviceMappable_ = false;
     DeviceInfo info_;
 

@@ -192,6 +192,100 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
         ctx.dispatch1D(KernelContext::shader("matmul", rep), { hasC }, params, { a, b, c, y }, invocations);
 }
 
+// A B larger than one storage buffer binding may span (a language model's
+// output projection, a classifier's first fully connected layer), for one
+// product without batch dims (`s.batch` empty). B [K, N] (row-major: rows of
+// k contiguous) is split along K into row chunks that each fit, the partial
+// products accumulating through C: Y0 = alpha A0 B0 + beta C, Yj = alpha Aj
+// Bj + Y(j-1), alternating between Y and a scratch buffer so that no
+// dispatch reads the buffer it writes. B [N, K] (Gemm transB) is split
+// along N instead: its row chunks give contiguous rows of Y^T = alpha B A^T +
+// beta C^T, which is transposed into Y at the end. Chunk boundaries are
+// multiples of the storage offset alignment.
+void recordMatmulSplit(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferRef c, BufferRef y, MatmulShape s)
+{
+    const VulkanDevice& device = ctx.executor().device();
+    std::uint64_t limit = device.maxBindingBytes();
+    std::uint64_t eb = repBytes(rep);
+    std::uint64_t step = std::max<std::uint64_t>(device.storageAlignment() / 4, 16);
+    if (!s.batch.empty())
+        ctx.fail("B (" + mibText(s.K * s.N * eb) + ") is larger than one storage buffer binding may be ("
+            + mibText(limit) + ") and is split only when it is 2-D and shared by every row of A");
+    if (s.M == 0 || s.N == 0)
+        return;
+    auto chunkRows = [&](std::uint64_t rowElems) {
+        std::uint64_t rows = limit / (rowElems * eb) / step * step;
+        if (rows == 0)
+            ctx.fail("B (" + mibText(s.K * s.N * eb) + ") is larger than one storage buffer binding may be ("
+                + mibText(limit) + ") and " + std::to_string(step) + " of its rows do not fit in one either");
+        return rows;
+    };
+    if (s.sBn == 1 && s.sBk == s.N) {
+        std::uint64_t rows = chunkRows(s.N);
+        std::uint64_t chunks = (s.K + rows - 1) / rows;
+        BufferRef other = ctx.scratch(s.M * s.N * eb);
+        BufferRef previous;
+        for (std::uint64_t j = 0; j < chunks; ++j) {
+            std::uint64_t k0 = j * rows, kc = std::min(rows, s.K - k0);
+            MatmulShape part = s;
+            part.K = kc;
+            if (j > 0) {
+                part.hasC = true;
+                part.beta = 1;
+                part.sCm = s.N;
+                part.sCn = 1;
+            }
+            VkDeviceSize aSkip = k0 * s.sAk * eb;
+            BufferRef ak { a.buffer, a.offset + aSkip, a.size - aSkip };
+            BufferRef bk { b.buffer, b.offset + k0 * s.N * eb, kc * s.N * eb };
+            BufferRef target = (chunks - 1 - j) % 2 == 0 ? y : other;
+            recordMatmul(ctx, rep, ak, bk, j == 0 ? (s.hasC ? c : ak) : previous, target, part);
+            previous = target;
+        }
+        return;
+    }
+    if (s.sBk != 1 || s.sBn != s.K)
+        ctx.fail("internal error: B's layout cannot be split");
+    std::uint64_t rows = chunkRows(s.K);
+    BufferRef yt = ctx.scratch(s.N * s.M * eb);
+    for (std::uint64_t n0 = 0; n0 < s.N; n0 += rows) {
+        std::uint64_t nc = std::min(rows, s.N - n0);
+        MatmulShape part;
+        part.M = nc;
+        part.N = s.M;
+        part.K = s.K;
+        part.sAm = s.K;
+        part.sAk = 1;
+        part.sBk = s.sAk;
+        part.sBn = s.sAm;
+        part.alpha = s.alpha;
+        part.beta = s.beta;
+        part.hasC = s.hasC;
+        part.sCm = s.sCn;
+        part.sCn = s.sCm;
+        BufferRef bn { b.buffer, b.offset + n0 * s.K * eb, nc * s.K * eb };
+        VkDeviceSize cSkip = n0 * s.sCn * eb;
+        BufferRef cn = s.hasC ? BufferRef { c.buffer, c.offset + cSkip, c.size - cSkip } : bn;
+        BufferRef yn { yt.buffer, yt.offset + n0 * s.M * eb, nc * s.M * eb };
+        recordMatmul(ctx, rep, bn, a, cn, yn, part);
+    }
+    // Y[m, n] = Yt[n, m]: the strided copy of the einsum shader.
+    std::vector<std::uint32_t> gather(36, 0);
+    gather[0] = u32(s.M * s.N);
+    gather[1] = 2;
+    gather[3] = 1;
+    gather[4] = u32(s.M);
+    gather[5] = u32(s.N);
+    gather[12] = 1;
+    gather[13] = u32(s.M);
+    ctx.dispatch1D(KernelContext::shader("einsum", rep), {}, gather, { yt, y }, (s.M * s.N + 7) / 8);
+}
+
+bool exceedsBinding(KernelContext& ctx, int input)
+{
+    return ctx.count(input) * repBytes(ctx.type(input)) > ctx.executor().device().maxBindingBytes();
+}
+
 // numpy matmul shapes: A [..., M, K] x B [..., K, N] with broadcast batch
 // dims; a 1-D A is a row, a 1-D B a column, and their dim is dropped from
 // the result. Both operands contiguous.
@@ -254,6 +348,21 @@ void runMatMul(KernelContext& ctx)
     if (shapeCount(outShape) == 0)
         return;
     BufferRef a = ctx.buffer(0);
+    if (exceedsBinding(ctx, 1)) {
+        // B's leading unit dims carry nothing; a B of one matrix serves
+        // A's batches stacked row after row (A is contiguous).
+        const auto& bShape = ctx.shape(1);
+        bool shared = bShape.size() >= 2
+            && std::all_of(bShape.begin(), bShape.end() - 2, [](std::int64_t d) { return d == 1; });
+        if (shared) {
+            s.M = ctx.count(0) / std::max<std::uint64_t>(s.K, 1);
+            s.batch.clear();
+            s.aBatch.clear();
+            s.bBatch.clear();
+        }
+        recordMatmulSplit(ctx, repOf(type), a, ctx.buffer(1), a, y, s);
+        return;
+    }
     recordMatmul(ctx, repOf(type), a, ctx.buffer(1), a, y, s);
 }
 
@@ -309,6 +418,10 @@ void runGemm(KernelContext& ctx)
     if (s.M == 0 || s.N == 0)
         return;
     BufferRef a = ctx.buffer(0);
+    if (exceedsBinding(ctx, 1)) {
+        recordMatmulSplit(ctx, rep, a, ctx.buffer(1), s.hasC ? ctx.buffer(2) : a, y, s);
+        return;
+    }
     recordMatmul(ctx, rep, a, ctx.buffer(1), s.hasC ? ctx.buffer(2) : a, y, s);
 }
 
@@ -793,6 +906,11 @@ void registerGemmKernels(KernelRegistry& registry)
         return {};
     });
     registry.add("Det", runDet);
+    // B of MatMul and Gemm is split when larger than a binding
+    // (recordMatmulSplit).
+    auto secondInput = [](const Node&, int input) { return input == 1; };
+    registry.setLarge("MatMul", secondInput);
+    registry.setLarge("Gemm", secondInput);
     registerQuantKernels(registry);
 }
 

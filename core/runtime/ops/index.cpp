@@ -10,8 +10,10 @@
 
 #include "ir/attribute.h"
 #include "ir/node.h"
+#include "runtime/executor.h"
 #include "runtime/runtimeerror.h"
 #include "runtime/shapeutil.h"
+#include "runtime/vulkandevice.h"
 
 #include <algorithm>
 #include <limits>
@@ -60,7 +62,10 @@ std::int32_t clampToInt(std::int64_t v)
         v, std::numeric_limits<std::int32_t>::min() / 2, std::numeric_limits<std::int32_t>::max() / 2));
 }
 
-// out[a, m, b] = data[a, indices[m], b] over an [outer, n, inner] view.
+// out[a, m, b] = data[a, indices[m], b] over an [outer, n, inner] view. A
+// table larger than one binding may span (an embedding of a large
+// vocabulary) is bound in chunks of whole rows when outer is 1, one
+// dispatch per chunk, each writing the rows whose index falls in it.
 void recordGather(KernelContext& ctx, BufferRef data, std::uint32_t w, BufferRef indices, std::uint32_t iw,
     std::uint64_t outer, std::int64_t n, std::uint64_t inner, std::uint64_t m, BufferRef out)
 {
@@ -69,8 +74,35 @@ void recordGather(KernelContext& ctx, BufferRef data, std::uint32_t w, BufferRef
         return;
     std::uint32_t block = inner % 4 == 0 ? 4 : inner % 2 == 0 ? 2 : 1;
     std::uint64_t invocations = count / block;
-    std::uint32_t params[] = { u32(invocations), u32(inner / block), u32(m), dimParam(ctx, n) };
-    ctx.dispatch1D("gather", { w, iw, block }, params, { data, indices, out }, invocations);
+    const VulkanDevice& device = ctx.executor().device();
+    std::uint64_t limit = device.maxBindingBytes();
+    std::uint64_t rowBytes = inner * w * 4;
+    std::uint64_t tableBytes = outer * std::uint64_t(n) * rowBytes;
+    if (tableBytes <= limit || n <= 1) {
+        std::uint32_t params[]
+            = { u32(invocations), u32(inner / block), u32(m), dimParam(ctx, n), 0, dimParam(ctx, n), 0 };
+        ctx.dispatch1D("gather", { w, iw, block }, params, { data, indices, out }, invocations);
+        return;
+    }
+    std::uint64_t align = device.storageAlignment();
+    if (outer != 1)
+        ctx.fail("the data (" + mibText(tableBytes) + ") is larger than one storage buffer binding may be ("
+            + mibText(limit) + ") and is split only when gathering along its first non-unit axis");
+    // Each chunk's binding starts on an aligned offset at or before its
+    // first row, so it spans up to align - 4 bytes more than its rows.
+    if (rowBytes + align > limit)
+        ctx.fail("one row of the data (" + mibText(rowBytes) + ") is larger than one storage buffer binding may be ("
+            + mibText(limit) + ")");
+    std::uint64_t rowsPerChunk = (limit - align) / rowBytes;
+    for (std::uint64_t first = 0; first < std::uint64_t(n); first += rowsPerChunk) {
+        std::uint64_t rows = std::min<std::uint64_t>(rowsPerChunk, std::uint64_t(n) - first);
+        VkDeviceSize start = data.offset + first * rowBytes;
+        VkDeviceSize bound = start / align * align;
+        BufferRef chunk { data.buffer, bound, start - bound + rows * rowBytes };
+        std::uint32_t params[] = { u32(invocations), u32(inner / block), u32(m), dimParam(ctx, n), u32(first),
+            u32(rows), u32((start - bound) / 4) };
+        ctx.dispatch1D("gather", { w, iw, block }, params, { chunk, indices, out }, invocations);
+    }
 }
 
 void runGather(KernelContext& ctx)
@@ -440,6 +472,11 @@ void registerIndexKernels(KernelRegistry& registry)
     registry.add("EyeLike", runEyeLike, checkEyeLike);
     registry.add("ReverseSequence", runReverseSequence, checkReverseSequence);
     registry.add("Compress", runCompress);
+    // Gather splits a large table along axis 0 (recordGather).
+    registry.setLarge("Gather", [](const Node& node, int input) {
+        const Attribute* axis = node.attribute("axis");
+        return input == 0 && (!axis || axis->i == 0);
+    });
     registerIndexHostKernels(registry);
 }
 
