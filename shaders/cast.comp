@@ -2,7 +2,7 @@
 // variants: f32 i32 i64
 // Cast from the source rep (SRC: 0 f32, 1 i32, 2 u32, 3 i64, 4 u64) to this
 // variant's rep; NARROW rounds or wraps to the target ONNX type (0 none,
-// 1 float16, 2 bfloat16, 3 int8, 4 uint8, 5 int16, 6 uint16, 7 bool, 8 uint32 bits).
+// 1 float16, 2 bfloat16, 3 int8, 4 uint8, 5 int16, 6 uint16, 7 bool, 9 uint64).
 #include "common.glsl"
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint SRC = 0;
@@ -34,7 +34,11 @@ void main()
     if (NARROW == 7) r = r != 0.0 ? 1.0 : 0.0;
     y[i] = r;
 #else
-    int64_t v = isFloat ? ((isnan(f) || isinf(f)) ? 0l : int64_t(f)) : n;
+    // Floats at and above 2^63 fit only a uint64 target, through uint64_t.
+    int64_t v = !isFloat ? n
+        : (isnan(f) || isinf(f)) ? 0l
+        : (NARROW == 9 && f >= 9223372036854775808.0) ? int64_t(uint64_t(f))
+        : int64_t(f);
     if (NARROW == 7) v = (isFloat ? f != 0.0 : n != 0) ? 1l : 0l;
     else if (NARROW == 3) v = int64_t(int(uint(v) << 24) >> 24);
     else if (NARROW == 4) v = v & 0xFFl;

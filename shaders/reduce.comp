@@ -19,6 +19,7 @@ layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint OP = 0; // see ReduceOp in reduce.cpp
 layout(constant_id = 1) const uint PRE = 1; // apply the element map (|x|, x*x)
 layout(constant_id = 2) const uint POST = 1; // apply the final map (mean, sqrt, log)
+layout(constant_id = 3) const uint UNSIGNED = 0; // integer bits are uint32 / uint64 values
 
 layout(std430, binding = 1) readonly buffer X { T x[]; };
 layout(std430, binding = 2) writeonly buffer Y { T y[]; };
@@ -34,18 +35,29 @@ const uint OP_LOGSUM = 7;
 const uint OP_LOGSUMEXP = 8;
 const uint OP_SUMSQUARE = 9;
 
+// Max and Min compare ord(v): flipping the sign bit of an unsigned value
+// maps unsigned order onto signed order (and back again).
 #if defined(DT_F32)
 const T LOWEST = -1.0 / 0.0;
 const T HIGHEST = 1.0 / 0.0;
 bool isNan(T v) { return isnan(v); }
+T ord(T v) { return v; }
+float toFloat(T v) { return v; }
+T fromFloat(float v) { return v; }
 #elif defined(DT_I32)
 const T LOWEST = -2147483647 - 1;
 const T HIGHEST = 2147483647;
 bool isNan(T v) { return false; }
+T ord(T v) { return UNSIGNED != 0 ? v ^ LOWEST : v; }
+float toFloat(T v) { return UNSIGNED != 0 ? float(uint(v)) : float(v); }
+T fromFloat(float v) { return UNSIGNED != 0 ? T(uint(v)) : T(v); }
 #else
 const T LOWEST = -9223372036854775807l - 1l;
 const T HIGHEST = 9223372036854775807l;
 bool isNan(T v) { return false; }
+T ord(T v) { return UNSIGNED != 0 ? v ^ LOWEST : v; }
+float toFloat(T v) { return UNSIGNED != 0 ? float(uint64_t(v)) : float(v); }
+T fromFloat(float v) { return UNSIGNED != 0 ? T(uint64_t(v)) : T(v); }
 #endif
 
 T initial()
@@ -64,7 +76,7 @@ T pre(T v)
     if (PRE == 0)
         return v;
     if (OP == OP_L1)
-        return abs(v);
+        return UNSIGNED != 0 ? v : abs(v);
     if (OP == OP_L2 || OP == OP_SUMSQUARE)
         return v * v;
     return v;
@@ -113,7 +125,7 @@ void main()
         r += end - ri;
         if (OP == OP_LOGSUMEXP) {
             for (uint j = ri; j < end; ++j, off += sin) {
-                float v = float(x[off]);
+                float v = toFloat(x[off]);
                 if (v > lseMax) {
                     lseSum = lseSum * exp(lseMax - v) + 1.0;
                     lseMax = v;
@@ -125,12 +137,12 @@ void main()
             }
         } else if (OP == OP_MAX) {
             for (uint j = ri; j < end; ++j, off += sin) {
-                T v = x[off];
+                T v = ord(x[off]);
                 acc = (v > acc || isNan(v)) ? v : acc;
             }
         } else if (OP == OP_MIN) {
             for (uint j = ri; j < end; ++j, off += sin) {
-                T v = x[off];
+                T v = ord(x[off]);
                 acc = (v < acc || isNan(v)) ? v : acc;
             }
         } else if (OP == OP_PROD) {
@@ -142,24 +154,28 @@ void main()
         }
     }
 
+    if (OP == OP_MAX || OP == OP_MIN)
+        acc = ord(acc);
     if (OP == OP_LOGSUMEXP) {
         // Partials are log-sum-exps too, so both passes map the same way.
         float v = isinf(lseMax) ? lseMax : lseMax + log(lseSum);
-        y[id] = T(v);
+        y[id] = fromFloat(v);
         return;
     }
     if (POST != 0) {
         if (OP == OP_MEAN) {
 #if defined(DT_F32)
             acc = acc / float(p[8]);
+#elif defined(DT_I32)
+            acc = p[8] == 0 ? T_ZERO : (UNSIGNED != 0 ? T(uint(acc) / p[8]) : acc / T(p[8]));
 #else
-            acc = p[8] == 0 ? T_ZERO : acc / T(p[8]);
+            acc = p[8] == 0 ? T_ZERO : (UNSIGNED != 0 ? T(uint64_t(acc) / uint64_t(p[8])) : acc / T(p[8]));
 #endif
         }
         else if (OP == OP_L2)
-            acc = T(sqrt(float(acc)));
+            acc = fromFloat(sqrt(toFloat(acc)));
         else if (OP == OP_LOGSUM)
-            acc = T(log(float(acc)));
+            acc = fromFloat(log(toFloat(acc)));
     }
     y[id] = acc;
 }

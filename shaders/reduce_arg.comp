@@ -15,6 +15,7 @@ layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint MIN = 0; // 0: ArgMax, 1: ArgMin
 layout(constant_id = 1) const uint LAST = 0; // select_last_index
 layout(constant_id = 2) const uint STAGE = 0;
+layout(constant_id = 3) const uint UNSIGNED = 0; // integer bits are uint32 / uint64 values
 
 layout(std430, binding = 1) readonly buffer X { T x[]; };
 layout(std430, binding = 2) writeonly buffer Y { int64_t y[]; };
@@ -23,6 +24,18 @@ layout(std430, binding = 4) buffer PI { int pi[]; };
 
 bool better(T v, T best)
 {
+#if !defined(DT_F32)
+    // Flipping the sign bit maps unsigned order onto signed order.
+    if (UNSIGNED != 0) {
+#if defined(DT_I64)
+        const T sign = -9223372036854775807l - 1l;
+#else
+        const T sign = -2147483647 - 1;
+#endif
+        v ^= sign;
+        best ^= sign;
+    }
+#endif
     if (LAST != 0)
         return MIN != 0 ? v <= best : v >= best;
     return MIN != 0 ? v < best : v > best;

@@ -20,6 +20,7 @@ layout(local_size_x = 64) in;
 
 layout(constant_id = 0) const uint LARGEST = 1;
 layout(constant_id = 1) const uint INDEXED = 0;
+layout(constant_id = 2) const uint UNSIGNED = 0; // integer bits are uint32 / uint64 values
 
 layout(std430, binding = 1) readonly buffer X { T x[]; };
 layout(std430, binding = 2) readonly buffer XI { int64_t xi[]; };
@@ -34,6 +35,16 @@ bool betterValue(T v, T w)
         return (isnan(v) && !isnan(w)) || v > w;
     return (isnan(w) && !isnan(v)) || v < w;
 #else
+    // Flipping the sign bit maps unsigned order onto signed order.
+    if (UNSIGNED != 0) {
+#if defined(DT_I64)
+        const T sign = -9223372036854775807l - 1l;
+#else
+        const T sign = -2147483647 - 1;
+#endif
+        v ^= sign;
+        w ^= sign;
+    }
     return LARGEST != 0 ? v > w : v < w;
 #endif
 }

@@ -80,15 +80,22 @@ void main()
     switch (OP) {
     case 0: y[i] = v < T_ZERO && UNSIGNED == 0 ? -v : v; break;
     case 1: y[i] = -v; break;
-    case 2: y[i] = v > T_ZERO ? T(1) : (v < T_ZERO && UNSIGNED == 0 ? T(-1) : T_ZERO); break;
-    case 22: y[i] = max(v, T_ZERO); break;
+    case 2: y[i] = UNSIGNED != 0 ? (v != T_ZERO ? T(1) : T_ZERO) : (v > T_ZERO ? T(1) : (v < T_ZERO ? T(-1) : T_ZERO)); break;
+    case 22: y[i] = UNSIGNED != 0 ? v : max(v, T_ZERO); break;
     case 37: {
+        // Bounds come as the element type's bit patterns (low, high words).
 #if defined(DT_I64)
         T lo = T(int64_t(p[1]) | (int64_t(p[3]) << 32)), hi = T(int64_t(p[2]) | (int64_t(p[4]) << 32));
+        if (UNSIGNED != 0)
+            y[i] = T(min(max(uint64_t(v), uint64_t(lo)), uint64_t(hi)));
+        else
+            y[i] = min(max(v, lo), hi);
 #else
-        T lo = T(pi(1)), hi = T(pi(2));
+        if (UNSIGNED != 0)
+            y[i] = T(min(max(uint(v), p[1]), p[2]));
+        else
+            y[i] = min(max(v, pi(1)), pi(2));
 #endif
-        y[i] = min(max(v, lo), hi);
         break;
     }
     case 42: y[i] = v == T_ZERO ? T(1) : T_ZERO; break; // Not

@@ -68,6 +68,30 @@ inline std::shared_ptr<Tensor> tensorOf(DataType type, std::vector<std::int64_t>
     return t;
 }
 
+// A tensor of `type` holding `values` bit for bit (E of the type's size):
+// for 64-bit integers that doubles cannot carry exactly.
+template <class E> std::shared_ptr<Tensor> rawTensor(DataType type, std::vector<std::int64_t> dims, const std::vector<E>& values)
+{
+    auto t = std::make_shared<Tensor>();
+    t->dataType = type;
+    t->dims = std::move(dims);
+    std::vector<std::byte> bytes(values.size() * sizeof(E));
+    if (!values.empty())
+        std::memcpy(bytes.data(), values.data(), bytes.size());
+    t->data = std::make_shared<OwnedTensorData>(std::move(bytes));
+    return t;
+}
+
+// The elements of `t` bit for bit as E (of the type's size).
+template <class E> std::vector<E> rawValues(const Tensor& t)
+{
+    auto b = t.data->bytes();
+    std::vector<E> out(b.size() / sizeof(E));
+    if (!out.empty())
+        std::memcpy(out.data(), b.data(), out.size() * sizeof(E));
+    return out;
+}
+
 inline std::vector<double> valuesOf(const Tensor& t)
 {
     auto n = t.elementCount().value_or(0);

@@ -184,6 +184,101 @@ std::vector<double> refNll(const std::vector<double>& lp, const std::vector<std:
     return { s / std::accumulate(w.begin(), w.end(), 0.0) };
 }
 
+template <class U> DataType unsignedType()
+{
+    return sizeof(U) == 4 ? DataType::UInt32 : DataType::UInt64;
+}
+
+// Values that straddle the sign bit of U's signed twin.
+template <class U> std::vector<U> straddling()
+{
+    constexpr U top = U(1) << (8 * sizeof(U) - 1);
+    return { 0, 1, 2, 3, U(top - 2), U(top - 1), top, U(top + 1), U(~U(0) - 1), U(~U(0)) };
+}
+
+template <class U> void sameValues(const Tensor& got, const std::vector<U>& want, const char* what)
+{
+    auto g = rawValues<U>(got);
+    QCOMPARE(g.size(), want.size());
+    for (std::size_t i = 0; i < g.size(); ++i)
+        if (g[i] != want[i])
+            QFAIL(qPrintable(QString("%1 index %2: got %3, expected %4").arg(what).arg(i).arg(g[i]).arg(want[i])));
+}
+
+// Reductions, ArgMax/ArgMin and TopK of uint32 / uint64 at the sign bit,
+// on short lines (one pass) and long ones (partials, chunks, the host TopK).
+template <class U> void checkUnsignedReductions()
+{
+    const DataType t = unsignedType<U>();
+    constexpr U top = U(1) << (8 * sizeof(U) - 1);
+    // [2, 5]: rows {0 1 2 3 top-2}, {top-1 top top+1 max-1 max}, shuffled.
+    std::vector<U> x = straddling<U>();
+    std::mt19937 rng(7);
+    std::shuffle(x.begin(), x.end(), rng);
+    auto in = rawTensor(t, { 2, 5 }, x);
+    auto rowWise = [&](auto f) {
+        std::vector<U> out;
+        for (std::size_t r = 0; r < 2; ++r)
+            out.push_back(f(x.begin() + std::ptrdiff_t(5 * r), x.begin() + std::ptrdiff_t(5 * r + 5)));
+        return out;
+    };
+    auto axis1 = std::vector<Attribute> { intsAttr("axes", { 1 }), intAttr("keepdims", 0) };
+    sameValues<U>(*runOp({ "ReduceMax", axis1, { in } })[0],
+        rowWise([](auto b, auto e) { return *std::max_element(b, e); }), "ReduceMax");
+    sameValues<U>(*runOp({ "ReduceMin", axis1, { in } })[0],
+        rowWise([](auto b, auto e) { return *std::min_element(b, e); }), "ReduceMin");
+    // |x| of an unsigned value is the value: the sum wraps as U.
+    sameValues<U>(*runOp({ "ReduceL1", axis1, { in } })[0],
+        rowWise([](auto b, auto e) { return std::accumulate(b, e, U(0)); }), "ReduceL1");
+    std::vector<U> m = { top, 16, 33, U(top + 2), 100, 0 };
+    sameValues<U>(*runOp({ "ReduceMean", axis1, { rawTensor(t, { 2, 3 }, m) } })[0],
+        std::vector<U> { U((top + 49) / 3), U((top + 102) / 3) }, "ReduceMean");
+
+    for (bool min : { false, true }) {
+        auto arg = runOp({ min ? "ArgMin" : "ArgMax", { intAttr("axis", 1), intAttr("keepdims", 0) }, { in } });
+        std::vector<std::int64_t> want;
+        for (std::size_t r = 0; r < 2; ++r) {
+            auto b = x.begin() + std::ptrdiff_t(5 * r), e = b + 5;
+            want.push_back(std::int64_t((min ? std::min_element(b, e) : std::max_element(b, e)) - b));
+        }
+        QCOMPARE(rawValues<std::int64_t>(*arg[0]), want);
+    }
+
+    // Long lines: the reduce and arg kernels split them into chunks and
+    // reduce the partials again.
+    std::mt19937_64 rng64(9);
+    std::vector<U> big(6000);
+    for (auto& e : big)
+        e = U(rng64());
+    auto bigIn = rawTensor(t, { 6000 }, big);
+    auto keep0 = std::vector<Attribute> { intAttr("keepdims", 0) };
+    sameValues<U>(
+        *runOp({ "ReduceMax", keep0, { bigIn } })[0], { *std::max_element(big.begin(), big.end()) }, "long ReduceMax");
+    sameValues<U>(
+        *runOp({ "ReduceMin", keep0, { bigIn } })[0], { *std::min_element(big.begin(), big.end()) }, "long ReduceMin");
+    QCOMPARE(rawValues<std::int64_t>(*runOp({ "ArgMax", keep0, { bigIn } })[0]),
+        (std::vector<std::int64_t> { std::max_element(big.begin(), big.end()) - big.begin() }));
+    QCOMPARE(rawValues<std::int64_t>(*runOp({ "ArgMin", keep0, { bigIn } })[0]),
+        (std::vector<std::int64_t> { std::min_element(big.begin(), big.end()) - big.begin() }));
+
+    // TopK: small k (device, several rounds of chunks) and a k past the
+    // device's loop budget (host).
+    for (std::int64_t k : { std::int64_t(7), std::int64_t(2500) })
+        for (bool largest : { true, false }) {
+            auto out = runOp({ "TopK", { intAttr("largest", largest) },
+                { bigIn, rawTensor(DataType::Int64, { 1 }, std::vector<std::int64_t> { k }) }, 2 });
+            std::vector<std::int64_t> order(big.size());
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(),
+                [&](std::int64_t p, std::int64_t q) { return largest ? big[p] > big[q] : big[p] < big[q]; });
+            order.resize(std::size_t(k));
+            std::vector<U> values;
+            for (auto i : order)
+                values.push_back(big[std::size_t(i)]);
+            sameValues<U>(*out[0], values, largest ? "TopK largest" : "TopK smallest");
+            QCOMPARE(rawValues<std::int64_t>(*out[1]), order);
+        }
+}
 } // namespace
 
 class TestRuntimeReduce : public QObject {
@@ -578,6 +673,14 @@ private slots:
             NODUS_COMPARE_VALUES(valuesOf(*out[0]), values, 0, 0);
             NODUS_COMPARE_VALUES(valuesOf(*out[1]), indices, 0, 0);
         }
+    }
+
+    void unsignedReductions()
+    {
+        checkUnsignedReductions<std::uint32_t>();
+        if (QTest::currentTestFailed())
+            return;
+        checkUnsignedReductions<std::uint64_t>();
     }
 
     void losses_data()

@@ -105,6 +105,14 @@ HostTensor binary(const Node& node, const HostTensor& a, const HostTensor& b)
             if (op == "GreaterOrEqual") return x >= y;
         }
         std::int64_t x = a.intAt(i[0]), y = b.intAt(i[1]);
+        if (a.type == DataType::UInt64) {
+            // intAt gives uint64 bits as int64: order them as unsigned.
+            auto ux = std::uint64_t(x), uy = std::uint64_t(y);
+            if (op == "Less") return ux < uy;
+            if (op == "Greater") return ux > uy;
+            if (op == "LessOrEqual") return ux <= uy;
+            if (op == "GreaterOrEqual") return ux >= uy;
+        }
         if (op == "Add") return double(x + y);
         if (op == "Sub") return double(x - y);
         if (op == "Mul") return double(x * y);
@@ -144,6 +152,14 @@ HostTensor binaryInt(const Node& node, const HostTensor& a, const HostTensor& b)
             ib += c * std::uint64_t(sb[d]);
         }
         std::int64_t x = a.intAt(ia), y = b.intAt(ib);
+        if (a.type == DataType::UInt64 && (op == "Div" || op == "Min" || op == "Max")) {
+            // intAt gives uint64 bits as int64: divide and order them as unsigned.
+            auto ux = std::uint64_t(x), uy = std::uint64_t(y);
+            if (op == "Div" && uy == 0)
+                throw RuntimeError("integer division by zero");
+            out[i] = std::int64_t(op == "Div" ? ux / uy : op == "Min" ? std::min(ux, uy) : std::max(ux, uy));
+            continue;
+        }
         if (op == "Add") out[i] = std::int64_t(std::uint64_t(x) + std::uint64_t(y));
         else if (op == "Sub") out[i] = std::int64_t(std::uint64_t(x) - std::uint64_t(y));
         else if (op == "Mul") out[i] = std::int64_t(std::uint64_t(x) * std::uint64_t(y));
@@ -372,7 +388,7 @@ std::vector<HostTensor> hostEvaluate(const Node& node, std::vector<const HostTen
         }
         auto v = a.ints();
         for (auto& x : v)
-            x = op == "Neg" ? -x : op == "Abs" ? (x < 0 ? -x : x) : op == "Not" ? std::int64_t(x == 0) : x;
+            x = op == "Neg" ? -x : op == "Abs" ? (x < 0 && a.type != DataType::UInt64 ? -x : x) : op == "Not" ? std::int64_t(x == 0) : x;
         if (op == "Sqrt")
             throw RuntimeError("Sqrt of an integer tensor");
         return { HostTensor::fromInts(a.type, a.shape, v) };

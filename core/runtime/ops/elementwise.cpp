@@ -14,13 +14,16 @@ namespace nodus::rt {
 
 void recordCast(KernelContext& ctx, BufferRef in, DataType from, BufferRef out, DataType to, std::uint64_t n);
 
-namespace {
-
+// Whether a type's device rep (int32 / int64 bits) must order, divide and
+// convert as unsigned; shaders take it as their UNSIGNED constant. Shared
+// with the reduction kernels.
 bool isUnsigned(DataType t)
 {
     return t == DataType::UInt8 || t == DataType::UInt16 || t == DataType::UInt32 || t == DataType::UInt64
         || t == DataType::Bool || t == DataType::UInt4;
 }
+
+namespace {
 
 struct UnaryOp {
     std::uint32_t code;
@@ -28,16 +31,44 @@ struct UnaryOp {
 };
 
 const std::map<std::string, UnaryOp, std::less<>> kUnary = {
-    { "Abs", { 0, false } }, { "Neg", { 1, false } }, { "Sign", { 2, false } }, { "Exp", { 3, true } },
-    { "Log", { 4, true } }, { "Sqrt", { 5, true } }, { "Reciprocal", { 6, true } }, { "Sin", { 7, true } },
-    { "Cos", { 8, true } }, { "Tan", { 9, true } }, { "Asin", { 10, true } }, { "Acos", { 11, true } },
-    { "Atan", { 12, true } }, { "Sinh", { 13, true } }, { "Cosh", { 14, true } }, { "Asinh", { 15, true } },
-    { "Acosh", { 16, true } }, { "Atanh", { 17, true } }, { "Erf", { 18, true } }, { "Floor", { 19, true } },
-    { "Ceil", { 20, true } }, { "Round", { 21, true } }, { "Relu", { 22, false } }, { "Sigmoid", { 23, true } },
-    { "Tanh", { 24, true } }, { "Softplus", { 25, true } }, { "Softsign", { 26, true } }, { "Elu", { 27, true } },
-    { "Selu", { 28, true } }, { "LeakyRelu", { 29, true } }, { "HardSigmoid", { 30, true } },
-    { "HardSwish", { 31, true } }, { "ThresholdedRelu", { 32, true } }, { "Celu", { 33, true } },
-    { "Gelu", { 34, true } }, { "Shrink", { 36, true } }, { "Mish", { 38, true } }, { "Not", { 42, false } },
+    { "Abs", { 0, false } },
+    { "Neg", { 1, false } },
+    { "Sign", { 2, false } },
+    { "Exp", { 3, true } },
+    { "Log", { 4, true } },
+    { "Sqrt", { 5, true } },
+    { "Reciprocal", { 6, true } },
+    { "Sin", { 7, true } },
+    { "Cos", { 8, true } },
+    { "Tan", { 9, true } },
+    { "Asin", { 10, true } },
+    { "Acos", { 11, true } },
+    { "Atan", { 12, true } },
+    { "Sinh", { 13, true } },
+    { "Cosh", { 14, true } },
+    { "Asinh", { 15, true } },
+    { "Acosh", { 16, true } },
+    { "Atanh", { 17, true } },
+    { "Erf", { 18, true } },
+    { "Floor", { 19, true } },
+    { "Ceil", { 20, true } },
+    { "Round", { 21, true } },
+    { "Relu", { 22, false } },
+    { "Sigmoid", { 23, true } },
+    { "Tanh", { 24, true } },
+    { "Softplus", { 25, true } },
+    { "Softsign", { 26, true } },
+    { "Elu", { 27, true } },
+    { "Selu", { 28, true } },
+    { "LeakyRelu", { 29, true } },
+    { "HardSigmoid", { 30, true } },
+    { "HardSwish", { 31, true } },
+    { "ThresholdedRelu", { 32, true } },
+    { "Celu", { 33, true } },
+    { "Gelu", { 34, true } },
+    { "Shrink", { 36, true } },
+    { "Mish", { 38, true } },
+    { "Not", { 42, false } },
     { "BitwiseNot", { 43, false } },
 };
 
@@ -51,18 +82,22 @@ void unaryKernel(KernelContext& ctx)
         ctx.fail("needs a floating-point input, got " + std::string(dataTypeName(t)));
     std::uint32_t code = u.code;
     float a = 0, b = 0;
-    if (op == "Elu") a = ctx.attrFloat("alpha", 1.0f);
+    if (op == "Elu")
+        a = ctx.attrFloat("alpha", 1.0f);
     if (op == "Selu") {
         a = ctx.attrFloat("alpha", 1.67326319217681884765625f);
         b = ctx.attrFloat("gamma", 1.05070102214813232421875f);
     }
-    if (op == "LeakyRelu") a = ctx.attrFloat("alpha", 0.01f);
+    if (op == "LeakyRelu")
+        a = ctx.attrFloat("alpha", 0.01f);
     if (op == "HardSigmoid") {
         a = ctx.attrFloat("alpha", 0.2f);
         b = ctx.attrFloat("beta", 0.5f);
     }
-    if (op == "ThresholdedRelu") a = ctx.attrFloat("alpha", 1.0f);
-    if (op == "Celu") a = ctx.attrFloat("alpha", 1.0f);
+    if (op == "ThresholdedRelu")
+        a = ctx.attrFloat("alpha", 1.0f);
+    if (op == "Celu")
+        a = ctx.attrFloat("alpha", 1.0f);
     if (op == "Shrink") {
         a = ctx.attrFloat("bias", 0.0f);
         b = ctx.attrFloat("lambd", 0.5f);
@@ -111,18 +146,37 @@ void recordBinary(KernelContext& ctx, std::string_view family, std::uint32_t cod
     else if (nb == n && na == 1 && sb == shape)
         mode = 2;
     auto params = broadcastParams(n, shape, { &sa, &sb });
-    ctx.dispatch1D(KernelContext::shader(family, repOf(type)), { code, mode, std::uint32_t(isUnsigned(type)) },
-        params, { a, b, out }, n, family == "binary" ? 512 : 64);
+    ctx.dispatch1D(KernelContext::shader(family, repOf(type)), { code, mode, std::uint32_t(isUnsigned(type)) }, params,
+        { a, b, out }, n, family == "binary" ? 512 : 64);
 }
 
 const std::map<std::string, std::uint32_t, std::less<>> kBinary = {
-    { "Add", 0 }, { "Sub", 1 }, { "Mul", 2 }, { "Div", 3 }, { "Pow", 4 }, { "Mod", 5 }, { "Min", 6 }, { "Max", 7 },
-    { "PRelu", 8 }, { "BitShift", 9 }, { "BitwiseAnd", 11 }, { "BitwiseOr", 12 }, { "BitwiseXor", 13 },
-    { "And", 14 }, { "Or", 15 }, { "Xor", 16 }, { "Sum", 0 }, { "Mean", 0 },
+    { "Add", 0 },
+    { "Sub", 1 },
+    { "Mul", 2 },
+    { "Div", 3 },
+    { "Pow", 4 },
+    { "Mod", 5 },
+    { "Min", 6 },
+    { "Max", 7 },
+    { "PRelu", 8 },
+    { "BitShift", 9 },
+    { "BitwiseAnd", 11 },
+    { "BitwiseOr", 12 },
+    { "BitwiseXor", 13 },
+    { "And", 14 },
+    { "Or", 15 },
+    { "Xor", 16 },
+    { "Sum", 0 },
+    { "Mean", 0 },
 };
 
 const std::map<std::string, std::uint32_t, std::less<>> kCompare = {
-    { "Equal", 0 }, { "Less", 1 }, { "Greater", 2 }, { "LessOrEqual", 3 }, { "GreaterOrEqual", 4 },
+    { "Equal", 0 },
+    { "Less", 1 },
+    { "Greater", 2 },
+    { "LessOrEqual", 3 },
+    { "GreaterOrEqual", 4 },
 };
 
 void binaryKernel(KernelContext& ctx)
@@ -199,7 +253,8 @@ void variadicKernel(KernelContext& ctx)
     float scale = op == "Mean" ? 1.0f / float(present.size()) : 1.0f;
     if (accShape != shape) {
         // One input of a smaller shape: broadcast it through Max(x, x).
-        recordBinary(ctx, "binary", code == 0 ? 7 : code, t, accRef, accShape, accRef, accShape, ctx.outBuffer(0), shape);
+        recordBinary(
+            ctx, "binary", code == 0 ? 7 : code, t, accRef, accShape, accRef, accShape, ctx.outBuffer(0), shape);
         accRef = ctx.outBuffer(0);
     }
     if (op == "Mean" && repOf(t) == Rep::F32) {
@@ -226,46 +281,51 @@ void clipKernel(KernelContext& ctx)
 {
     DataType t = ctx.type(0);
     Rep rep = repOf(t);
+    bool isUns = isUnsigned(t);
+    bool fromInputs = ctx.opset() >= 11;
     double lo, hi;
-    if (ctx.opset() < 11) {
+    if (!fromInputs) {
         lo = ctx.attrFloat("min", -3.402823466e38f);
         hi = ctx.attrFloat("max", 3.402823466e38f);
     } else {
-        if (rep == Rep::F32) {
-            lo = -INFINITY;
-            hi = INFINITY;
-        } else if (rep == Rep::I32) {
-            lo = t == DataType::UInt32 ? 0.0 : -2147483648.0;
-            hi = t == DataType::UInt32 ? 4294967295.0 : 2147483647.0;
-        } else {
-            lo = -9.2233720368547758e18;
-            hi = 9.2233720368547758e18;
-        }
-        if (ctx.has(1))
-            lo = ctx.host(1).doubleAt(0);
-        if (ctx.has(2))
-            hi = ctx.host(2).doubleAt(0);
+        lo = -INFINITY;
+        hi = INFINITY;
     }
     RtValue& out = ctx.output(0, t, ctx.shape(0));
     std::vector<std::uint32_t> params = { std::uint32_t(out.count()), 0, 0, 0, 0 };
     if (rep == Rep::F32) {
+        if (fromInputs && ctx.has(1))
+            lo = ctx.host(1).doubleAt(0);
+        if (fromInputs && ctx.has(2))
+            hi = ctx.host(2).doubleAt(0);
         params[1] = floatBits(float(lo));
         params[2] = floatBits(float(hi));
     } else {
-        std::int64_t l = ctx.has(1) && ctx.opset() >= 11 ? ctx.host(1).intAt(0) : std::int64_t(std::max(lo, -9.2233720368547758e18));
-        std::int64_t h = ctx.has(2) && ctx.opset() >= 11 ? ctx.host(2).intAt(0) : (hi >= 9.2e18 ? INT64_MAX : std::int64_t(hi));
-        if (rep == Rep::I32) {
-            l = std::max<std::int64_t>(l, t == DataType::UInt32 ? 0 : INT32_MIN);
-            h = std::min<std::int64_t>(h, t == DataType::UInt32 ? UINT32_MAX : INT32_MAX);
-        }
+        // Integer bounds are the element type's bit patterns, clamped to its
+        // range; unsigned ones compare as unsigned in the shader, so values
+        // at and above 2^31 (2^63) keep their order.
+        double minOf = isUns ? 0.0 : (rep == Rep::I32 ? -2147483648.0 : -9223372036854775808.0);
+        double maxOf = isUns ? (rep == Rep::I32 ? 4294967295.0 : 18446744073709551615.0)
+                             : (rep == Rep::I32 ? 2147483647.0 : 9223372036854775807.0);
+        auto bound = [&](int input, double fallback, bool low) -> std::uint64_t {
+            if (fromInputs && ctx.has(input))
+                return std::uint64_t(ctx.host(input).intAt(0));
+            if (fallback <= minOf)
+                return isUns ? 0 : std::uint64_t(rep == Rep::I32 ? INT32_MIN : INT64_MIN);
+            if (fallback >= maxOf)
+                return isUns ? (rep == Rep::I32 ? UINT32_MAX : UINT64_MAX)
+                             : std::uint64_t(rep == Rep::I32 ? INT32_MAX : INT64_MAX);
+            double v = low ? std::ceil(fallback) : std::floor(fallback);
+            return isUns ? std::uint64_t(v) : std::uint64_t(std::int64_t(v));
+        };
+        std::uint64_t l = bound(1, lo, true), h = bound(2, hi, false);
         params[1] = std::uint32_t(l);
         params[2] = std::uint32_t(h);
-        params[3] = std::uint32_t(std::uint64_t(l) >> 32);
-        params[4] = std::uint32_t(std::uint64_t(h) >> 32);
-        if (t == DataType::UInt32)
-            ctx.fail("Clip of uint32 is not supported");
+        params[3] = std::uint32_t(l >> 32);
+        params[4] = std::uint32_t(h >> 32);
     }
-    ctx.dispatch1D(KernelContext::shader("unary", rep), { 37, 0 }, params, { ctx.buffer(0), ctx.outBuffer(0) }, out.count(), 512);
+    ctx.dispatch1D(KernelContext::shader("unary", rep), { 37, std::uint32_t(isUns) }, params,
+        { ctx.buffer(0), ctx.outBuffer(0) }, out.count(), 512);
 }
 
 } // namespace
@@ -275,20 +335,44 @@ void recordCast(KernelContext& ctx, BufferRef in, DataType from, BufferRef out, 
 {
     std::uint32_t src = 0;
     switch (repOf(from)) {
-    case Rep::F32: src = 0; break;
-    case Rep::I32: src = from == DataType::UInt32 ? 2 : 1; break;
-    case Rep::I64: src = from == DataType::UInt64 ? 4 : 3; break;
+    case Rep::F32:
+        src = 0;
+        break;
+    case Rep::I32:
+        src = from == DataType::UInt32 ? 2 : 1;
+        break;
+    case Rep::I64:
+        src = from == DataType::UInt64 ? 4 : 3;
+        break;
     }
     std::uint32_t narrow = 0;
     switch (to) {
-    case DataType::Float16: narrow = 1; break;
-    case DataType::BFloat16: narrow = 2; break;
-    case DataType::Int8: narrow = 3; break;
-    case DataType::UInt8: narrow = 4; break;
-    case DataType::Int16: narrow = 5; break;
-    case DataType::UInt16: narrow = 6; break;
-    case DataType::Bool: narrow = 7; break;
-    default: break;
+    case DataType::Float16:
+        narrow = 1;
+        break;
+    case DataType::BFloat16:
+        narrow = 2;
+        break;
+    case DataType::Int8:
+        narrow = 3;
+        break;
+    case DataType::UInt8:
+        narrow = 4;
+        break;
+    case DataType::Int16:
+        narrow = 5;
+        break;
+    case DataType::UInt16:
+        narrow = 6;
+        break;
+    case DataType::Bool:
+        narrow = 7;
+        break;
+    case DataType::UInt64:
+        narrow = 9;
+        break;
+    default:
+        break;
     }
     std::uint32_t params[] = { std::uint32_t(n) };
     ctx.dispatch1D(KernelContext::shader("cast", repOf(to)), { src, narrow }, params, { in, out }, n);
@@ -315,7 +399,8 @@ void isKernel(KernelContext& ctx)
         return;
     }
     RtValue& out = ctx.output(0, DataType::Bool, ctx.shape(0));
-    std::uint32_t mode = op == "IsNaN" ? 0 : (ctx.attrInt("detect_positive", 1) ? 1 : 0) | (ctx.attrInt("detect_negative", 1) ? 2 : 0);
+    std::uint32_t mode
+        = op == "IsNaN" ? 0 : (ctx.attrInt("detect_positive", 1) ? 1 : 0) | (ctx.attrInt("detect_negative", 1) ? 2 : 0);
     std::uint32_t params[] = { std::uint32_t(out.count()), mode };
     ctx.dispatch1D("isnaninf", { op == "IsNaN" ? 0u : 1u }, params, { ctx.buffer(0), ctx.outBuffer(0) }, out.count());
 }

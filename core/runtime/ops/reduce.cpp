@@ -17,6 +17,8 @@ namespace nodus::rt {
 void registerSoftmaxKernels(KernelRegistry& registry);
 void recordSoftmax(KernelContext& ctx, std::uint32_t mode, BufferRef x, std::uint64_t outer, std::uint64_t r,
     std::uint64_t inner, BufferRef y);
+// elementwise.cpp
+bool isUnsigned(DataType t);
 
 namespace {
 
@@ -32,7 +34,6 @@ constexpr std::size_t kMaxReducedDims = 8;
 // iterations in all, so no shader may count on more.
 constexpr std::uint64_t kChunk = 1024;
 constexpr std::uint64_t kTargetInvocations = 8192;
-
 
 // One dispatch of shaders/reduce.comp: `outputs` x `chunks` invocations.
 struct ReducePass {
@@ -52,7 +53,7 @@ struct ReducePass {
         return std::max<std::uint64_t>(1, (kLoopBudget - 2 * perSegment) * rin / (rin + perSegment));
     }
 
-    void record(KernelContext& ctx, const std::string& shader, std::uint32_t op, bool pre, bool post,
+    void record(KernelContext& ctx, const std::string& shader, std::uint32_t op, bool uns, bool pre, bool post,
         std::uint64_t chunkLen, std::uint64_t chunks, std::uint64_t meanCount, BufferRef x, BufferRef y) const
     {
         std::vector<std::uint32_t> params(48, 0);
@@ -73,7 +74,8 @@ struct ReducePass {
             params[32 + 2 * i] = u32(outer[i].size);
             params[33 + 2 * i] = u32(outer[i].stride);
         }
-        ctx.dispatch1D(shader, { op, pre ? 1u : 0u, post ? 1u : 0u }, params, { x, y }, outputs * chunks);
+        ctx.dispatch1D(
+            shader, { op, pre ? 1u : 0u, post ? 1u : 0u, uns ? 1u : 0u }, params, { x, y }, outputs * chunks);
     }
 };
 
@@ -91,9 +93,10 @@ std::uint64_t chunksFor(const ReducePass& pass)
 
 // Records y = reduce(x) over the dims flagged in `reduced` (y holds the kept
 // dims in order). Dims of 1 are dropped and neighbours of the same kind
-// merged, so the shader sees as few dims as the layout allows.
+// merged, so the shader sees as few dims as the layout allows. `uns`: the
+// integer rep holds unsigned values.
 void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const std::vector<std::int64_t>& shape,
-    const std::vector<bool>& reduced, BufferRef y)
+    const std::vector<bool>& reduced, BufferRef y, bool uns = false)
 {
     struct Dim {
         std::uint64_t size, stride;
@@ -133,7 +136,7 @@ void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const s
     std::uint64_t total = pass.count;
     std::uint64_t chunks = chunksFor(pass);
     if (chunks == 1) {
-        pass.record(ctx, shader, code, true, true, std::max<std::uint64_t>(pass.count, 1), 1, total, x, y);
+        pass.record(ctx, shader, code, uns, true, true, std::max<std::uint64_t>(pass.count, 1), 1, total, x, y);
         return;
     }
     // Partials of a log-sum-exp are log-sum-exps, so every pass maps them
@@ -143,7 +146,7 @@ void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const s
     std::uint64_t len = (pass.count + chunks - 1) / chunks;
     chunks = (pass.count + len - 1) / len;
     BufferRef partial = ctx.scratch(pass.outputs * chunks * repBytes(rep));
-    pass.record(ctx, shader, code, true, lse, len, chunks, total, x, partial);
+    pass.record(ctx, shader, code, uns, true, lse, len, chunks, total, x, partial);
     // Then the [outputs, chunks] partials along their last dim, in as many
     // passes as the loop budget needs.
     while (true) {
@@ -154,13 +157,13 @@ void recordReduce(KernelContext& ctx, ReduceOp op, Rep rep, BufferRef x, const s
         next.inner = { chunks, 1 };
         std::uint64_t more = chunksFor(next);
         if (more == 1) {
-            next.record(ctx, shader, code, lse, true, chunks, 1, total, partial, y);
+            next.record(ctx, shader, code, uns, lse, true, chunks, 1, total, partial, y);
             return;
         }
         std::uint64_t nextLen = (chunks + more - 1) / more;
         more = (chunks + nextLen - 1) / nextLen;
         BufferRef nextPartial = ctx.scratch(pass.outputs * more * repBytes(rep));
-        next.record(ctx, shader, code, lse, lse, nextLen, more, total, partial, nextPartial);
+        next.record(ctx, shader, code, uns, lse, lse, nextLen, more, total, partial, nextPartial);
         partial = nextPartial;
         chunks = more;
     }
@@ -205,7 +208,7 @@ void runReduce(KernelContext& ctx, ReduceOp op, bool axesInputFrom13)
     ctx.output(0, type, outShape);
     if (shapeCount(outShape) == 0)
         return;
-    recordReduce(ctx, op, repOf(type), ctx.buffer(0), shape, reduced, ctx.outBuffer(0));
+    recordReduce(ctx, op, repOf(type), ctx.buffer(0), shape, reduced, ctx.outBuffer(0), isUnsigned(type));
 }
 
 // [outer, R, inner] around `axis`.

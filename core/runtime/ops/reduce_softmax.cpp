@@ -22,13 +22,14 @@ namespace nodus::rt {
 void registerSoftmaxKernels(KernelRegistry& registry);
 void recordSoftmax(KernelContext& ctx, std::uint32_t mode, BufferRef x, std::uint64_t outer, std::uint64_t r,
     std::uint64_t inner, BufferRef y);
+// elementwise.cpp
+bool isUnsigned(DataType t);
 
 namespace {
 
 constexpr std::uint64_t kFewLines = 1024;
 constexpr std::uint64_t kMinChunk = 1024;
 constexpr std::uint64_t kTargetInvocations = 8192;
-
 
 // [outer, R, inner] around `axis`; with `flatten`, R takes every dim from
 // the axis on (Softmax before opset 13).
@@ -142,6 +143,7 @@ void runArg(KernelContext& ctx, bool min)
     std::uint64_t lines = v.outer * v.inner;
     if (lines == 0)
         return;
+    std::uint32_t uns = isUnsigned(ctx.type(0));
     if (v.r == 0)
         ctx.fail("cannot take the arg" + std::string(min ? "min" : "max") + " of an empty axis");
     Rep rep = repOf(ctx.type(0));
@@ -152,15 +154,15 @@ void runArg(KernelContext& ctx, bool min)
         ctx.fail("an axis of " + std::to_string(v.r) + " elements is too long for the Vulkan runtime");
     std::uint32_t params[] = { u32(lines), u32(v.r), u32(v.inner), u32(split.len), u32(split.chunks) };
     if (split.chunks == 1) {
-        ctx.dispatch1D(shader, { min, last, 0 }, params, { x, y, x, y }, lines);
+        ctx.dispatch1D(shader, { min, last, 0, uns }, params, { x, y, x, y }, lines);
         return;
     }
     BufferRef values = ctx.scratch(lines * split.chunks * repBytes(rep));
     BufferRef indices = ctx.scratch(lines * split.chunks * 4);
     params[0] = u32(lines * split.chunks);
-    ctx.dispatch1D(shader, { min, last, 1 }, params, { x, y, values, indices }, lines * split.chunks);
+    ctx.dispatch1D(shader, { min, last, 1, uns }, params, { x, y, values, indices }, lines * split.chunks);
     params[0] = u32(lines);
-    ctx.dispatch1D(shader, { min, last, 2 }, params, { x, y, values, indices }, lines);
+    ctx.dispatch1D(shader, { min, last, 2, uns }, params, { x, y, values, indices }, lines);
 }
 
 void runCumSum(KernelContext& ctx)
@@ -283,8 +285,12 @@ void runTopK(KernelContext& ctx)
         case Rep::F32:
             return topkOnHost<float>(ctx, x, v, uk, largest, outShape);
         case Rep::I32:
+            if (isUnsigned(x.type))
+                return topkOnHost<std::uint32_t>(ctx, x, v, uk, largest, outShape);
             return topkOnHost<std::int32_t>(ctx, x, v, uk, largest, outShape);
         case Rep::I64:
+            if (isUnsigned(x.type))
+                return topkOnHost<std::uint64_t>(ctx, x, v, uk, largest, outShape);
             return topkOnHost<std::int64_t>(ctx, x, v, uk, largest, outShape);
         }
     }
@@ -295,6 +301,7 @@ void runTopK(KernelContext& ctx)
     // Results come sorted whatever `sorted` says: ONNX leaves the order free
     // when it is 0.
     Rep rep = repOf(ctx.type(0));
+    std::uint32_t uns = isUnsigned(ctx.type(0));
     std::string shader = KernelContext::shader("topk", rep);
     BufferRef values = ctx.outBuffer(0), indices = ctx.outBuffer(1);
     // The longest chunk the loop budget allows, at least 2k.
@@ -309,12 +316,14 @@ void runTopK(KernelContext& ctx)
         std::uint32_t params[] = { u32(invocations), u32(r), u32(inner), u32(uk), u32(split.len), u32(split.chunks),
             u32(last ? v.inner : 1) };
         if (last) {
-            ctx.dispatch1D(shader, { largest, indexed }, params, { src, srcIndices, values, indices }, invocations);
+            ctx.dispatch1D(
+                shader, { largest, indexed, uns }, params, { src, srcIndices, values, indices }, invocations);
             return;
         }
         BufferRef partValues = ctx.scratch(invocations * uk * repBytes(rep));
         BufferRef partIndices = ctx.scratch(invocations * uk * 8);
-        ctx.dispatch1D(shader, { largest, indexed }, params, { src, srcIndices, partValues, partIndices }, invocations);
+        ctx.dispatch1D(
+            shader, { largest, indexed, uns }, params, { src, srcIndices, partValues, partIndices }, invocations);
         src = partValues;
         srcIndices = partIndices;
         r = split.chunks * uk;
