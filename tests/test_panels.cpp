@@ -1,6 +1,7 @@
 #include "editablelabel.h"
 #include "findpanel.h"
 #include "histogramwidget.h"
+#include "modelpropertiespanel.h"
 #include "nodepropertiespanel.h"
 #include "tensortablemodel.h"
 #include "tensorview.h"
@@ -447,6 +448,23 @@ private slots:
         QVERIFY(!NodePropertiesPanel::parseDims(QStringLiteral("4,,3"), &error));
         QVERIFY2(error.contains(QStringLiteral("empty")), qPrintable(error));
         QVERIFY(!NodePropertiesPanel::parseDims(QStringLiteral("4 3"), &error));
+    }
+
+    // A model with many op types (an inlined TorchScript graph has ~20)
+    // keeps the panel narrow and short: its labels wrap and scroll instead
+    // of widening the dock and making the window taller than the screen.
+    void modelPanelStaysCompact()
+    {
+        auto model = std::make_shared<Model>();
+        model->format = "onnx";
+        model->graph = std::make_shared<Graph>();
+        for (int k = 0; k < 60; ++k)
+            model->graph->addNode("SomeRatherLongOperatorName" + std::to_string(k));
+        ModelPropertiesPanel panel;
+        panel.showModel(model);
+        QVERIFY(panel.fieldText(QStringLiteral("Op types")).startsWith(QStringLiteral("60: ")));
+        QVERIFY2(panel.sizeHint().width() <= 320, qPrintable(QString::number(panel.sizeHint().width())));
+        QVERIFY2(panel.minimumSizeHint().height() < 200, qPrintable(QString::number(panel.minimumSizeHint().height())));
     }
 
     void findPanel()

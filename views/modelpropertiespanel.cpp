@@ -7,11 +7,14 @@
 #include "ir/model.h"
 #include "ir/modelsummary.h"
 
+#include <algorithm>
+
 #include <QContextMenuEvent>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 namespace nodus {
@@ -35,10 +38,32 @@ ModelPropertiesPanel::ModelPropertiesPanel(QWidget* parent)
     placeholder_->setAlignment(Qt::AlignCenter);
     placeholder_->setEnabled(false);
 
+    // Scrolled, so that a long list (op types, metadata) never makes the
+    // window taller than the screen.
+    auto* content = new QWidget;
+    auto* inner = new QVBoxLayout(content);
+    inner->addLayout(form_);
+    inner->addStretch(1);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+
     auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(placeholder_);
-    layout->addLayout(form_);
-    layout->addStretch(1);
+    layout->addWidget(scroll);
+}
+
+QSize ModelPropertiesPanel::sizeHint() const
+{
+    return { std::min(QWidget::sizeHint().width(), 320), QWidget::sizeHint().height() };
+}
+
+QSize ModelPropertiesPanel::minimumSizeHint() const
+{
+    return { std::min(QWidget::minimumSizeHint().width(), 200), QWidget::minimumSizeHint().height() };
 }
 
 void ModelPropertiesPanel::clear()

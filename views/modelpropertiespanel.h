@@ -26,6 +26,11 @@ public:
     void showModel(const std::shared_ptr<const Model>& model);
     void clear();
     void setEditable(bool editable);
+    // A modest width: word-wrapped labels ask for one that grows with their
+    // text (Qt aims at a pleasing aspect ratio), so a model with many op
+    // types would widen the whole dock and squeeze the graph.
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
     // The text shown for a field ("Format", "Nodes", ...); empty when absent.
     // Metadata properties are fields named "metadata:KEY".
