@@ -37,17 +37,8 @@ using namespace nodus;
 
 namespace {
 
-std::string readAll(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void writeAll(const std::filesystem::path& p, const std::string& bytes)
-{
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using test::readAll;
+using test::writeFile;
 
 struct Expectation {
     std::string format;
@@ -340,7 +331,7 @@ class TestCntk : public QObject {
     {
         const auto path = out("synthetic.model");
         if (!std::filesystem::exists(path))
-            writeAll(path, syntheticModel());
+            writeFile(path, syntheticModel());
         return path;
     }
 

@@ -30,11 +30,7 @@ using namespace nodus;
 
 namespace {
 
-std::string readAll(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), {} };
-}
+using test::readAll;
 
 float floatAt(const Tensor& t, std::size_t index)
 {

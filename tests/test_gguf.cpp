@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::readAll;
+
 std::shared_ptr<Tensor> find(const Model& m, const std::string& name)
 {
     for (const auto& t : m.graph->initializers)
@@ -50,12 +52,6 @@ std::vector<double> values(const Tensor& t)
     for (std::uint64_t k = 0; k < *t.elementCount(); ++k)
         out.push_back(elementAsDouble(t.dataType, bytes, k));
     return out;
-}
-
-std::string readAll(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
 }
 
 std::unique_ptr<Model> openBytes(const std::string& bytes, const std::string& name = "x.gguf")

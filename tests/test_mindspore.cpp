@@ -38,14 +38,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::readAll;
+using test::writeFile;
+
 constexpr const char* kEncryptedName = "add_encrpty_key_0123456789ABCDEF.mindir";
 constexpr const char* kKey = "0123456789ABCDEF";
-
-std::string readAll(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), {} };
-}
 
 std::vector<std::byte> readBytes(const fs::path& p)
 {
@@ -53,12 +50,6 @@ std::vector<std::byte> readBytes(const fs::path& p)
     std::vector<std::byte> out(s.size());
     std::memcpy(out.data(), s.data(), s.size());
     return out;
-}
-
-void writeFile(const fs::path& p, const std::string& bytes)
-{
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string bytesOf(const Tensor& t)

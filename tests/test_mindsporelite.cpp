@@ -29,11 +29,7 @@ using namespace nodus;
 
 namespace {
 
-std::string readAll(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), {} };
-}
+using test::readAll;
 
 const Tensor* initializer(const Model& m, const std::string& name)
 {

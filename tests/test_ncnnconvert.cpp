@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::writeFile;
+
 // Weight values: multiples of 1/64 in [-0.5, 0.5], exact in fp16 too.
 float formula(std::size_t i, int salt)
 {
@@ -74,12 +76,6 @@ public:
 private:
     void put(const void* p, std::size_t n) { bytes.append(static_cast<const char*>(p), n); }
 };
-
-void writeFile(const fs::path& p, const std::string& s)
-{
-    std::ofstream f(p, std::ios::binary);
-    f << s;
-}
 
 // --- the fixture net and its NCHW reference ---------------------------------
 

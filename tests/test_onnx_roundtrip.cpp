@@ -17,11 +17,7 @@ using namespace nodus;
 
 namespace {
 
-std::string readAll(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
+using test::readAll;
 
 std::filesystem::path nodeSuiteDir()
 {
@@ -61,7 +57,7 @@ private slots:
         // Generated once into the build folder; the script is idempotent.
         QProcess gen;
         gen.start(QString::fromStdString((test::sourceDir() / "tools" / "gen_node_tests.sh").string()),
-                  {QString::fromStdString(nodeSuiteDir().string())});
+            { QString::fromStdString(nodeSuiteDir().string()) });
         QVERIFY2(gen.waitForFinished(600000), "tools/gen_node_tests.sh did not finish");
         QVERIFY2(gen.exitCode() == 0, qPrintable(QString::fromUtf8(gen.readAllStandardError())));
         for (const auto& entry : std::filesystem::directory_iterator(nodeSuiteDir() / "node"))

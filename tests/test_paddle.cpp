@@ -39,6 +39,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::readAll;
+using test::writeFile;
+
 fs::path mobilenet()
 {
     const auto dir = nodus::test::corpusDir();
@@ -70,18 +73,6 @@ const Attribute* attr(const Node& n, const std::string& name)
         if (a.name == name)
             return &a;
     return nullptr;
-}
-
-std::string readAll(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
-}
-
-void writeAll(const fs::path& p, const std::string& bytes)
-{
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
 // One LoDTensor stream as Paddle's save op writes it: float32 values
@@ -407,7 +398,7 @@ void TestPaddle::combinedParameters()
     std::string params;
     for (std::size_t k = 0; k < weights.size(); ++k)
         params += lodTensor(weights[k]->dims, float(k * 1000), k == 0 ? 1 : 0);
-    writeAll(d / "__params__", params);
+    writeFile(d / "__params__", params);
     const auto m = FormatRegistry::instance().open(d / "__model__");
     QCOMPARE(meta(*m, "parameters"), std::string("__params__"));
     std::size_t index = 0;
@@ -424,14 +415,14 @@ void TestPaddle::combinedParameters()
         QVERIFY2(t->data && t->data->size() == *t->expectedBytes(), t->name.c_str());
 
     // Short, or with bytes to spare: the parameters do not match.
-    writeAll(d / "__params__", params.substr(0, params.size() - 4));
+    writeFile(d / "__params__", params.substr(0, params.size() - 4));
     try {
         (void)FormatRegistry::instance().open(d / "__model__");
         QFAIL("opened short parameters");
     } catch (const Error& e) {
         QVERIFY2(std::string(e.what()).find("__params__: weight '") != std::string::npos, e.what());
     }
-    writeAll(d / "__params__", params + "xxxx");
+    writeFile(d / "__params__", params + "xxxx");
     QVERIFY_THROWS_EXCEPTION(Error, FormatRegistry::instance().open(d / "__model__"));
 }
 
@@ -443,15 +434,15 @@ void TestPaddle::perWeightFiles()
     QTemporaryDir dir;
     const fs::path d = dir.path().toStdString();
     fs::copy_file(path, d / "__model__");
-    writeAll(d / "fc7_offset", lodTensor({ 1000 }, 5));
-    writeAll(d / "conv1_weights", lodTensor({ 32, 3, 3, 3 }, -1));
+    writeFile(d / "fc7_offset", lodTensor({ 1000 }, 5));
+    writeFile(d / "conv1_weights", lodTensor({ 32, 3, 3, 3 }, -1));
     const auto m = FormatRegistry::instance().open(d);
     QCOMPARE(meta(*m, "parameters"),
         std::string("2 of 137 weights found as files beside the model; the others are shapes without values"));
     QCOMPARE(elementAsDouble(DataType::Float, find(*m, "fc7_offset")->data->bytes(), 999), 1004.0);
     QVERIFY(!find(*m, "fc7_weights")->data);
     // A stored shape that disagrees with the program is refused.
-    writeAll(d / "fc7_offset", lodTensor({ 999 }, 5));
+    writeFile(d / "fc7_offset", lodTensor({ 999 }, 5));
     try {
         (void)FormatRegistry::instance().open(d);
         QFAIL("opened a weight of the wrong shape");
@@ -518,9 +509,9 @@ void TestPaddle::pdmodelWithPdiparams()
 {
     QTemporaryDir dir;
     const fs::path d = dir.path().toStdString();
-    writeAll(d / "net.pdmodel", ::syntheticProgram());
+    writeFile(d / "net.pdmodel", ::syntheticProgram());
     // Sorted names: "W" before "b".
-    writeAll(d / "net.pdiparams", lodTensor({ 4, 2 }, 10) + lodTensor({ 2 }, 20));
+    writeFile(d / "net.pdiparams", lodTensor({ 4, 2 }, 10) + lodTensor({ 2 }, 20));
     const auto m = FormatRegistry::instance().open(d); // the folder's only .pdmodel
     QCOMPARE(m->format, std::string("paddle"));
     QCOMPARE(meta(*m, "parameters"), std::string("net.pdiparams"));
@@ -811,7 +802,7 @@ void TestPaddle::refusals()
     };
     // A program without its parameters: it saves as it was, but there is
     // nothing to save weight values into.
-    writeAll(d / "net.pdmodel", ::syntheticProgram());
+    writeFile(d / "net.pdmodel", ::syntheticProgram());
     auto bare = FormatRegistry::instance().open(d / "net.pdmodel");
     QVERIFY(!find(*bare, "W")->data);
     save(*bare, d / "copy.pdmodel");
@@ -853,7 +844,7 @@ void TestPaddle::refusals()
     // Per-weight files beside a combined file would not be read.
     fs::create_directories(d / "pw");
     const auto perWeight = FormatRegistry::instance().open(fixtures() / "perweight");
-    writeAll(d / "pw" / "__params__", "stale");
+    writeFile(d / "pw" / "__params__", "stale");
     QVERIFY(failsWith([&] { save(*perWeight, d / "pw" / "__model__"); }, "would be read instead"));
     QVERIFY(!fs::exists(d / "pw" / "__model__"));
 
@@ -872,7 +863,7 @@ void TestPaddle::damagedParameters()
     int errors = 0, opened = 0;
     // Every cut is short of a weight (or of all after one): always an error.
     for (std::size_t cut = 0; cut < params.size(); cut += cut < 200 ? 1 : 37) {
-        writeAll(d / "inference.pdiparams", params.substr(0, cut));
+        writeFile(d / "inference.pdiparams", params.substr(0, cut));
         try {
             (void)FormatRegistry::instance().open(source);
             QFAIL(qPrintable(QString("opened parameters cut at %1").arg(cut)));
@@ -887,7 +878,7 @@ void TestPaddle::damagedParameters()
         std::string s = params;
         const std::size_t at = k < 200 ? k : (k * 7919 + 13) % s.size();
         s[at] = char(s[at] ^ (1 << (k % 8)));
-        writeAll(d / "inference.pdiparams", s);
+        writeFile(d / "inference.pdiparams", s);
         try {
             const auto m = FormatRegistry::instance().open(source);
             for (const auto& t : m->graph->initializers)
@@ -910,7 +901,7 @@ void TestPaddle::damagedParameters()
     copyFixture("per-weight", d / "pw");
     const std::string convB = readAll(d / "pw" / "conv_b");
     for (std::size_t cut = 0; cut < convB.size(); ++cut) {
-        writeAll(d / "pw" / "conv_b", convB.substr(0, cut));
+        writeFile(d / "pw" / "conv_b", convB.substr(0, cut));
         QVERIFY_THROWS_EXCEPTION(Error, FormatRegistry::instance().open(d / "pw"));
     }
 }

@@ -36,11 +36,8 @@ using namespace nodus;
 
 namespace {
 
-std::string readAll(const std::filesystem::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), {} };
-}
+using test::readAll;
+using test::writeFile;
 
 struct Expectation {
     std::size_t nodes = 0;
@@ -306,12 +303,6 @@ std::string syntheticFile(std::uint32_t opcodeOfCustom = 2)
     std::string bytes = syntheticModel(size, opcodeOfCustom);
     bytes += floats({ 9, 10 });
     return bytes;
-}
-
-void writeFile(const std::filesystem::path& p, const std::string& bytes)
-{
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 } // namespace

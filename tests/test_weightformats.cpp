@@ -29,6 +29,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::readAll;
+
 const Tensor* find(const Model& m, const std::string& name)
 {
     for (const auto& t : m.graph->initializers)
@@ -52,12 +54,6 @@ double sum(const Tensor& t)
     for (double v : values(t))
         s += v;
     return s;
-}
-
-std::string readAll(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
 }
 
 // A safetensors file: the size, the header as given, `data` zero bytes.

@@ -7,6 +7,8 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -31,8 +33,8 @@ inline std::filesystem::path binaryDir()
 }
 
 // Files of a corpus folder whose names end with one of `suffixes`, sorted.
-inline std::vector<std::filesystem::path> corpusFiles(const std::string& folder,
-                                                      const std::vector<std::string>& suffixes)
+inline std::vector<std::filesystem::path> corpusFiles(
+    const std::string& folder, const std::vector<std::string>& suffixes)
 {
     std::vector<std::filesystem::path> out;
     const auto dir = corpusDir() / folder;
@@ -55,10 +57,24 @@ inline std::vector<std::filesystem::path> corpusFiles(const std::string& folder,
 // export, and the PyTorch exports.
 inline std::vector<std::filesystem::path> onnxCorpusFiles()
 {
-    auto files = corpusFiles("onnx", {".onnx", ".model"});
-    for (auto& f : corpusFiles("pytorch-export", {".onnx"}))
+    auto files = corpusFiles("onnx", { ".onnx", ".model" });
+    for (auto& f : corpusFiles("pytorch-export", { ".onnx" }))
         files.push_back(f);
     return files;
+}
+
+// A file's bytes as a string (empty when it cannot be read), and writing
+// one: the suites compare saved files byte for byte.
+inline std::string readAll(const std::filesystem::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
+}
+
+inline void writeFile(const std::filesystem::path& p, const std::string& bytes)
+{
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A whole file's bytes (empty when it cannot be read), for byte-identity checks.
@@ -89,8 +105,8 @@ inline CliRun runCli(const QStringList& args)
 
 // Data-driven tests cannot have zero rows; this keeps a run without the
 // corpus honest: it says it skipped.
-#define NODUS_SKIP_IF_NO_CORPUS()                                                                                 \
-    do {                                                                                                          \
-        if (nodus::test::corpusDir().empty())                                                                     \
-            QSKIP("../shared/corpus is not present: corpus tests skipped");                                     \
+#define NODUS_SKIP_IF_NO_CORPUS()                                                                                      \
+    do {                                                                                                               \
+        if (nodus::test::corpusDir().empty())                                                                          \
+            QSKIP("../shared/corpus is not present: corpus tests skipped");                                            \
     } while (0)

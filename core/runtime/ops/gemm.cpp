@@ -30,6 +30,21 @@ namespace {
 constexpr std::size_t kMaxBatchDims = 6;
 constexpr std::size_t kMaxGatherDims = 8;
 
+// dst[r][c] = src[r * strideRow + c * strideCol] for a rows x cols result:
+// the einsum shader's copy form (one output of two dims, one operand).
+void recordStridedCopy(KernelContext& ctx, const std::string& shader, BufferRef src, BufferRef dst, std::uint64_t rows,
+    std::uint64_t cols, std::uint64_t strideRow, std::uint64_t strideCol)
+{
+    std::vector<std::uint32_t> p(36, 0);
+    p[0] = u32(rows * cols);
+    p[1] = 2;
+    p[3] = 1;
+    p[4] = u32(rows);
+    p[5] = u32(cols);
+    p[12] = u32(strideRow);
+    p[13] = u32(strideCol);
+    ctx.dispatch1D(shader, {}, p, { src, dst }, (rows * cols + 7) / 8);
+}
 
 // Whether matmul_v8 can share A rows across a subgroup: shuffles in compute
 // shaders and at least 8 lanes (its largest row tile).
@@ -126,15 +141,7 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     // a transposed copy of B (read 8 at a time after) costs less.
     if (path == Vec8A && s.M >= 32 && std::all_of(bs.begin(), bs.end(), [](std::uint64_t x) { return x == 0; })) {
         BufferRef bt = ctx.scratch(s.N * s.K * 4);
-        std::vector<std::uint32_t> gather(36, 0);
-        gather[0] = u32(s.N * s.K);
-        gather[1] = 2;
-        gather[3] = 1;
-        gather[4] = u32(s.N);
-        gather[5] = u32(s.K);
-        gather[12] = u32(s.sBn);
-        gather[13] = u32(s.sBk);
-        ctx.dispatch1D("einsum_f32", {}, gather, { b, bt }, (s.N * s.K + 7) / 8);
+        recordStridedCopy(ctx, "einsum_f32", b, bt, s.N, s.K, s.sBn, s.sBk);
         b = bt;
         s.sBk = 1;
         s.sBn = s.K;
@@ -269,16 +276,8 @@ void recordMatmulSplit(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, Bu
         BufferRef yn { yt.buffer, yt.offset + n0 * s.M * eb, nc * s.M * eb };
         recordMatmul(ctx, rep, bn, a, cn, yn, part);
     }
-    // Y[m, n] = Yt[n, m]: the strided copy of the einsum shader.
-    std::vector<std::uint32_t> gather(36, 0);
-    gather[0] = u32(s.M * s.N);
-    gather[1] = 2;
-    gather[3] = 1;
-    gather[4] = u32(s.M);
-    gather[5] = u32(s.N);
-    gather[12] = 1;
-    gather[13] = u32(s.M);
-    ctx.dispatch1D(KernelContext::shader("einsum", rep), {}, gather, { yt, y }, (s.M * s.N + 7) / 8);
+    // Y[m, n] = Yt[n, m].
+    recordStridedCopy(ctx, KernelContext::shader("einsum", rep), yt, y, s.M, s.N, 1, s.M);
 }
 
 bool exceedsBinding(KernelContext& ctx, int input)
@@ -427,7 +426,6 @@ void runGemm(KernelContext& ctx)
 
 // ---- integer products
 
-
 // The input minus its zero point (per tensor when `zp` has one element,
 // else per index (i / inner) % len), in a scratch int32 buffer; the input
 // itself when there is no zero point.
@@ -444,8 +442,7 @@ BufferRef subtractZeroPoint(
         ctx.fail(std::string(what) + " must be an 8-bit integer");
     std::uint64_t count = ctx.count(input);
     BufferRef out = ctx.scratch(count * 4);
-    std::vector<std::uint32_t> params { u32(count), u32(std::max<std::uint64_t>(inner, 1)),
-        u32(n == 1 ? 1 : len) };
+    std::vector<std::uint32_t> params { u32(count), u32(std::max<std::uint64_t>(inner, 1)), u32(n == 1 ? 1 : len) };
     ctx.dispatch1D("quant_sub", {}, params, { x, ctx.buffer(zp), out }, (count + 7) / 8);
     return out;
 }
