@@ -28,12 +28,16 @@ layout(constant_id = 4) const uint SG = 0;
 // Workgroup size: 64, or 16 with SG (fewer idle lanes past the last
 // column tile).
 layout(local_size_x_id = 5) in;
+// 1: B holds float16 values (BT = 0 or 1; float16 weights), read 8 at a
+// time as uvec4s of packed pairs.
+layout(constant_id = 6) const uint B16 = 0;
 
 layout(std430, binding = 1) readonly buffer A_ { u64vec4 a[]; };
 layout(std430, binding = 2) readonly buffer B_ { u64vec4 b[]; };
 layout(std430, binding = 3) readonly buffer C_ { float c[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { float y[]; };
 layout(std430, binding = 2) readonly buffer Bs_ { float bs[]; };
+layout(std430, binding = 2) readonly buffer Bh_ { uvec4 bh[]; };
 
 // The 8 floats held by a u64vec4, in memory order.
 void unpack8(u64vec4 v, out float f[8])
@@ -43,6 +47,19 @@ void unpack8(u64vec4 v, out float f[8])
     f[2] = uintBitsToFloat(u1.x); f[3] = uintBitsToFloat(u1.y);
     f[4] = uintBitsToFloat(u2.x); f[5] = uintBitsToFloat(u2.y);
     f[6] = uintBitsToFloat(u3.x); f[7] = uintBitsToFloat(u3.y);
+}
+
+// The 8 values of B from its i-th group of 8, float32 or float16.
+void loadB8(uint i, out float f[8])
+{
+    if (B16 != 0) {
+        uvec4 v = bh[i];
+        vec2 h0 = unpackHalf2x16(v.x), h1 = unpackHalf2x16(v.y), h2 = unpackHalf2x16(v.z), h3 = unpackHalf2x16(v.w);
+        f[0] = h0.x; f[1] = h0.y; f[2] = h1.x; f[3] = h1.y;
+        f[4] = h2.x; f[5] = h2.y; f[6] = h3.x; f[7] = h3.y;
+    } else {
+        unpack8(b[i], f);
+    }
 }
 
 void main()
@@ -102,7 +119,7 @@ void main()
             }
             for (uint kk = 0; kk < 8; ++kk) {
                 float bv[8];
-                unpack8(b[bk + kk * sBk8], bv);
+                loadB8(bk + kk * sBk8, bv);
                 for (uint i = 0; i < TM; ++i)
                     for (uint j = 0; j < 8; ++j)
                         acc[i][j] += av[i][kk] * bv[j];
@@ -153,7 +170,7 @@ void main()
             }
             for (uint j = 0; j < TN; ++j) {
                 float bv[8];
-                unpack8(b[bc[j] + k], bv);
+                loadB8(bc[j] + k, bv);
                 for (uint i = 0; i < TM; ++i) {
                     float s = acc[i][j];
                     for (uint kk = 0; kk < 8; ++kk)

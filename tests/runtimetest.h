@@ -212,6 +212,39 @@ inline std::vector<std::shared_ptr<Tensor>> runOp(const OpRun& run)
     return session.run(feeds).outputs;
 }
 
+// A model of one node whose inputs marked in `weights` are initializers.
+inline std::shared_ptr<Model> weightModel(const OpRun& run, const std::vector<bool>& weights)
+{
+    auto model = opModel(run);
+    Graph& g = *model->graph;
+    std::vector<Value*> kept;
+    for (Value* v : g.inputs) {
+        std::size_t i = std::size_t(std::stoi(v->name().substr(2)));
+        if (i < weights.size() && weights[i]) {
+            run.inputs[i]->name = v->name();
+            g.initializers.push_back(run.inputs[i]);
+            v->initializer = run.inputs[i];
+        } else {
+            kept.push_back(v);
+        }
+    }
+    g.inputs = kept;
+    return model;
+}
+
+// Runs weightModel's model, feeding the inputs that are not weights.
+inline std::vector<std::shared_ptr<Tensor>> runWeightModel(const std::shared_ptr<Model>& model, const OpRun& run,
+    const std::vector<bool>& weights, rt::SessionOptions options = {})
+{
+    options.hostShapeArithmetic = false;
+    rt::Session session(model, options);
+    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
+    for (std::size_t i = 0; i < run.inputs.size(); ++i)
+        if (run.inputs[i] && !(i < weights.size() && weights[i]))
+            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
+    return session.run(feeds).outputs;
+}
+
 // Largest |a-b| - tol*|b|-style check; names the first bad index on failure.
 #define NODUS_COMPARE_VALUES(actual, expected, atol, rtol)                                              \
     do {                                                                                                \

@@ -343,6 +343,44 @@ private slots:
         QVERIFY(panel.resultTensor("y"));
     }
 
+    // The float16-weights box reaches the session: a MatMul by a weight of
+    // 0.1s sums 0.1 as float32, then as float16 (0.0999755859375).
+    void halfWeightsBoxTakesEffect()
+    {
+        NODUS_REQUIRE_VULKAN();
+        auto model = std::make_shared<Model>();
+        model->opsets = { { "", 17 } };
+        Graph& g = *model->graph;
+        Value* x = g.value("x");
+        x->type = ValueType::tensor(DataType::Float, Shape::of({ 2, 16 }));
+        g.inputs.push_back(x);
+        Value* w = g.value("w");
+        w->initializer = tensorOf(DataType::Float, { 16, 8 }, std::vector<double>(128, 0.1));
+        w->initializer->name = "w";
+        w->type = ValueType::tensor(DataType::Float, Shape::of({ 16, 8 }));
+        g.initializers.push_back(w->initializer);
+        Node* n = g.addNode("MatMul", "mm");
+        g.addInput(n, x);
+        g.addInput(n, w);
+        Value* y = g.value("y");
+        g.addOutput(n, y);
+        g.outputs.push_back(y);
+
+        RunPanel panel;
+        panel.setModel(model);
+        QVERIFY(!panel.halfWeightsBox()->isChecked()); // off by default
+        QVERIFY(panel.halfWeightsBox()->isEnabled()); // lavapipe and GPUs read float16 texels
+        panel.setInputSource(0, RunInputSpec::Source::Ones);
+        QVERIFY2(clickRun(panel), qPrintable(panel.lastError()));
+        // The two sums differ by 4e-4; float32 accumulation by far less.
+        const double f32 = cellValue(panel.outputsTable(), 0, RunPanel::OutMean);
+        QVERIFY2(std::abs(f32 - 1.6) < 1e-5, qPrintable(QString::number(f32, 'g', 9)));
+        panel.halfWeightsBox()->setChecked(true);
+        QVERIFY2(clickRun(panel), qPrintable(panel.lastError()));
+        const double f16 = cellValue(panel.outputsTable(), 0, RunPanel::OutMean);
+        QVERIFY2(std::abs(f16 - 16 * 0.0999755859375) < 1e-5, qPrintable(QString::number(f16, 'g', 9)));
+    }
+
     void cancelStopsTheRun()
     {
         NODUS_REQUIRE_VULKAN();

@@ -68,39 +68,6 @@ std::vector<double> randomIndices(std::size_t n, std::int64_t rows, std::uint32_
     return v;
 }
 
-// A model of one node whose inputs marked in `weights` are initializers.
-std::shared_ptr<Model> weightModel(const OpRun& run, const std::vector<bool>& weights)
-{
-    auto model = opModel(run);
-    Graph& g = *model->graph;
-    std::vector<Value*> kept;
-    for (Value* v : g.inputs) {
-        std::size_t i = std::size_t(std::stoi(v->name().substr(2)));
-        if (i < weights.size() && weights[i]) {
-            run.inputs[i]->name = v->name();
-            g.initializers.push_back(run.inputs[i]);
-            v->initializer = run.inputs[i];
-        } else {
-            kept.push_back(v);
-        }
-    }
-    g.inputs = kept;
-    return model;
-}
-
-std::vector<std::shared_ptr<Tensor>> runModel(
-    const std::shared_ptr<Model>& model, const OpRun& run, const std::vector<bool>& weights)
-{
-    rt::SessionOptions options;
-    options.hostShapeArithmetic = false;
-    rt::Session session(model, options);
-    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i)
-        if (run.inputs[i] && !(i < weights.size() && weights[i]))
-            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds).outputs;
-}
-
 // The RuntimeError `f` throws ("" when none).
 template <typename F> std::string errorOf(F f)
 {
@@ -160,7 +127,7 @@ private slots:
         OpRun run("Gather", {},
             { tensorOf(DataType::Float, { rows, inner }, table), tensorOf(DataType::Int32, { 12 }, indices) });
         auto model = weightModel(run, { true, false });
-        auto out = runModel(model, run, { true, false });
+        auto out = runWeightModel(model, run, { true, false });
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), refGather0(table, rows, inner, indices), 0.0, 0.0);
     }
 
@@ -212,7 +179,7 @@ private slots:
             { intAttr("transA", transA), intAttr("transB", transB), floatAttr("alpha", 0.5), floatAttr("beta", 2.0) },
             inputs);
         auto model = weightModel(run, { false, true, true });
-        auto out = runModel(model, run, { false, true, true });
+        auto out = runWeightModel(model, run, { false, true, true });
         QCOMPARE(out[0]->dims, (Dims { M, N }));
         auto expected = refGemm(a, b, c, M, N, K, transA, transB, 0.5, 2.0, cKind == 1);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
@@ -276,7 +243,7 @@ private slots:
         OpRun run("Gather", {}, { t, tensorOf(DataType::Int64, { 8 }, indices) });
         auto model = weightModel(run, { true, false });
         auto start = std::chrono::steady_clock::now();
-        auto out = runModel(model, run, { true, false });
+        auto out = runWeightModel(model, run, { true, false });
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         qInfo("150 MB Gather: %.2f s", seconds);
         auto got = valuesOf(*out[0]);

@@ -293,8 +293,11 @@ RunPanel::RunPanel(QWidget* parent)
     keep_->setObjectName(QStringLiteral("runKeep"));
     keep_->setChecked(true);
     keep_->setToolTip(tr("Read back every tensor, so clicking an edge shows its values."));
+    half_ = new QCheckBox(tr("Float&16 weights"), setup);
+    half_->setObjectName(QStringLiteral("runHalfWeights"));
     optionsRow->addWidget(profile_);
     optionsRow->addWidget(keep_);
+    optionsRow->addWidget(half_);
     optionsRow->addStretch(1);
     setupLayout->addLayout(optionsRow);
 
@@ -488,14 +491,7 @@ RunPanel::RunPanel(QWidget* parent)
     connect(&watcher_, &QFutureWatcherBase::finished, this, &RunPanel::onFinished);
     // A session is made for one device and one set of options: a change
     // only takes effect at the next run, which prepares a new one.
-    connect(device_, &QComboBox::currentIndexChanged, this, [this] {
-        const auto& devices = deviceList().devices;
-        const int i = device_->currentIndex();
-        const bool timestamps = i >= 0 && std::size_t(i) < devices.size() && devices[std::size_t(i)].timestamps;
-        profile_->setEnabled(timestamps);
-        profile_->setToolTip(timestamps ? tr("Measure each node's device time (shown on the graph and under Nodes).")
-                                        : tr("This device cannot time its work (no compute timestamps)."));
-    });
+    connect(device_, &QComboBox::currentIndexChanged, this, &RunPanel::updateDeviceOptions);
 
     fillDevices();
     clear();
@@ -509,6 +505,24 @@ RunPanel::~RunPanel()
     watcher_.waitForFinished();
     if (graphView_ && graphView_->canvas())
         graphView_->canvas()->setNodeAnnotations({});
+}
+
+// Profiling stays off on devices without timestamps, float16 weights on
+// devices that cannot read them.
+void RunPanel::updateDeviceOptions()
+{
+    const auto& devices = deviceList().devices;
+    const int i = device_->currentIndex();
+    const rt::DeviceInfo* d = i >= 0 && std::size_t(i) < devices.size() ? &devices[std::size_t(i)] : nullptr;
+    const bool timestamps = d && d->timestamps;
+    profile_->setEnabled(timestamps);
+    profile_->setToolTip(timestamps ? tr("Measure each node's device time (shown on the graph and under Nodes).")
+                                    : tr("This device cannot time its work (no compute timestamps)."));
+    const bool half = d && d->halfWeights;
+    half_->setEnabled(half);
+    half_->setToolTip(half ? tr("Keep Conv, MatMul and Gemm weights on the device as float16: half the memory and "
+                                "bandwidth, results within about 0.1 % (arithmetic stays float32).")
+                           : tr("This device cannot read float16 weights (no float16 texel buffers)."));
 }
 
 void RunPanel::fillDevices()
@@ -532,6 +546,7 @@ void RunPanel::fillDevices()
         device_->setCurrentIndex(0);
     else
         device_->addItem(tr("No Vulkan device"));
+    updateDeviceOptions();
 }
 
 void RunPanel::setGraphView(GraphView* view)
@@ -867,16 +882,12 @@ void RunPanel::updateRunState()
 void RunPanel::setRunning(bool running)
 {
     running_ = running;
-    for (QWidget* w : std::initializer_list<QWidget*> { inputsTable_, device_, profile_, keep_, imageOptions_ })
+    for (QWidget* w : std::initializer_list<QWidget*> { inputsTable_, device_, profile_, keep_, half_, imageOptions_ })
         w->setEnabled(!running);
     if (!running && deviceProblem_.isEmpty() == false)
         device_->setEnabled(false);
-    if (!running) {
-        // Profiling stays off on devices without timestamps.
-        const auto& devices = deviceList().devices;
-        const int i = device_->currentIndex();
-        profile_->setEnabled(i >= 0 && std::size_t(i) < devices.size() && devices[std::size_t(i)].timestamps);
-    }
+    if (!running)
+        updateDeviceOptions();
     if (running)
         progressTimer_->start();
     else
@@ -907,11 +918,13 @@ void RunPanel::run()
     job.options.device = device_->currentData().toString().toStdString();
     job.options.keepIntermediates = keep_->isChecked();
     job.options.profile = profile_->isChecked() && profile_->isEnabled();
+    job.options.halfWeights = half_->isChecked() && half_->isEnabled();
     job.inputs = std::move(inputs);
-    const QString key = QStringLiteral("%1|%2|%3")
+    const QString key = QStringLiteral("%1|%2|%3|%4")
                             .arg(qs(job.options.device))
                             .arg(job.options.keepIntermediates)
-                            .arg(job.options.profile);
+                            .arg(job.options.profile)
+                            .arg(job.options.halfWeights);
     if (key != sessionKey_)
         session_.reset();
     job.session = session_;

@@ -103,6 +103,7 @@ public:
     QComboBox* deviceCombo() const { return device_; }
     QCheckBox* profileBox() const { return profile_; }
     QCheckBox* keepBox() const { return keep_; }
+    QCheckBox* halfWeightsBox() const { return half_; }
     QPushButton* runButton() const { return runButton_; }
     QPushButton* cancelButton() const { return cancelButton_; }
     QProgressBar* progressBar() const { return progress_; }
@@ -136,6 +137,7 @@ private:
     void updateRowWidgets(int row);
     void checkOps();
     void fillDevices();
+    void updateDeviceOptions();
     void updateRunState();
     void setRunning(bool running);
     void pollProgress();
@@ -174,6 +176,7 @@ private:
     QComboBox* device_;
     QCheckBox* profile_;
     QCheckBox* keep_;
+    QCheckBox* half_;
     QTableWidget* inputsTable_;
     QWidget* imageOptions_;
     QLineEdit* mean_;

@@ -57,16 +57,17 @@ usage:
                                           reports the parameters not loaded and the weights not used; a
                                           shape or type mismatch stops it unless --skip-mismatches
   nodus-cli run MODEL [--input NAME=FILE.npy]... [--seed N] [--fill random|zeros|ones] [--dim SYMBOL=N]
-                [--device NAME] [--output-dir DIR] [--profile] [--json]
+                [--device NAME] [--output-dir DIR] [--profile] [--fp16-weights] [--json]
                                           run MODEL on the Vulkan backend (a GPU, or lavapipe on the CPU);
                                           inputs not given are generated (seeded); outputs are summarized
-                                          and written as DIR/<name>.npy; --profile lists the slowest nodes
+                                          and written as DIR/<name>.npy; --profile lists the slowest nodes;
+                                          --fp16-weights keeps Conv/MatMul/Gemm weights as float16
   nodus-cli conformance DIR [--filter TEXT] [--device NAME] [--json]
                                           run the ONNX backend node tests in DIR (test_*/model.onnx and
                                           test_data_set_*/input_*.pb, output_*.pb): one line per test and
                                           "N passed, N failed, N skipped"
   nodus-cli devices                       list the Vulkan devices, best first
-  nodus-cli bench run MODEL [--runs N] [--device NAME] [--no-ort]
+  nodus-cli bench run MODEL [--runs N] [--device NAME] [--fp16-weights] [--no-ort]
                                           median inference time on the Vulkan backend, beside onnxruntime
                                           CPU's on the same model (when tools/ort is installed):
                                           {median_ms, device, onnxruntime_cpu_median_ms}

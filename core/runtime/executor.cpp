@@ -284,6 +284,37 @@ std::shared_ptr<Buffer> Executor::derivedBuffer(
     return slot;
 }
 
+std::shared_ptr<Buffer> Executor::hostDerivedBuffer(const RtValue& weight, const std::string& how, std::uint64_t bytes,
+    const std::function<void(std::span<const float>, std::span<std::byte>)>& fill)
+{
+    if (!weight.source || weight.kind != RtValue::Kind::Tensor || repOf(weight.type) != Rep::F32)
+        return nullptr;
+    auto it = weights_.find(weight.source.get());
+    if (it == weights_.end() || &it->second != &weight)
+        return nullptr;
+    DerivedWeights::key_type key { weight.source.get(), how };
+    auto& slot = derived_[key];
+    if (!slot) {
+        HostTensor converted;
+        const HostTensor* values = weight.host.get();
+        if (!values) {
+            converted = toHost(*weight.source);
+            values = &converted;
+        }
+        std::vector<std::byte> data(bytes);
+        fill(std::span(reinterpret_cast<const float*>(values->data.data()), values->data.size() / 4), data);
+        auto buffer = pool_.dedicated(std::max<std::uint64_t>(bytes, 16));
+        // A fresh buffer no recorded command uses yet.
+        if (buffer->mapped && !data.empty())
+            std::memcpy(buffer->mapped, data.data(), data.size());
+        else
+            recorder_.upload(*buffer, data);
+        slot = std::move(buffer);
+        derivedThisRun_.push_back(std::move(key));
+    }
+    return slot;
+}
+
 void Executor::forgetDerived()
 {
     for (auto& key : derivedThisRun_)

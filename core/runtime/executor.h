@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,7 @@ public:
     struct Options {
         bool keepIntermediates = false;
         bool hostShapeArithmetic = true;
+        bool halfWeights = false; // SessionOptions::halfWeights
         const std::atomic<bool>* cancel = nullptr;
         std::function<void(int, int)> progress;
     };
@@ -85,6 +87,12 @@ public:
     // `bytes`, and the caller records the work that fills it.
     std::shared_ptr<Buffer> derivedBuffer(
         const RtValue& weight, const std::string& how, std::uint64_t bytes, bool& fresh);
+    // The same for a buffer written on the host: `fill` gets the weight's
+    // values as float32 and writes `bytes` (float16 weights in a kernel's
+    // layout). The weight's own float32 copy is not uploaded for it.
+    std::shared_ptr<Buffer> hostDerivedBuffer(const RtValue& weight, const std::string& how, std::uint64_t bytes,
+        const std::function<void(std::span<const float>, std::span<std::byte>)>& fill);
+    bool halfWeights() const { return options_.halfWeights; }
     // Drops what this run derived (a failed run may not have filled it).
     void forgetDerived();
 

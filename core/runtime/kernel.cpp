@@ -149,6 +149,31 @@ BufferRef KernelContext::scratch(std::uint64_t bytes)
     return ref;
 }
 
+bool KernelContext::halfWeights() const
+{
+    return executor_.halfWeights();
+}
+
+std::optional<BufferRef> KernelContext::halfWeight(
+    int i, const std::string& how, std::uint64_t bytes, const HostFill& fill)
+{
+    if (!halfWeights())
+        return std::nullopt;
+    return hostDerived(i, how, bytes, fill);
+}
+
+std::optional<BufferRef> KernelContext::hostDerived(
+    int i, const std::string& how, std::uint64_t bytes, const HostFill& fill)
+{
+    if (!has(i))
+        return std::nullopt;
+    auto buffer = executor_.hostDerivedBuffer(input(i), how, bytes, fill);
+    if (!buffer)
+        return std::nullopt;
+    scratch_.push_back(buffer);
+    return BufferRef { buffer.get(), 0, std::max<std::uint64_t>(bytes, 4) };
+}
+
 BufferRef KernelContext::derived(int i, const std::string& how, std::uint64_t bytes, bool& fresh)
 {
     auto buffer = executor_.derivedBuffer(input(i), how, bytes, fresh);

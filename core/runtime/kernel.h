@@ -8,6 +8,8 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +98,18 @@ public:
     // only on first use; otherwise it is scratch and always fresh. The
     // kernel fills it (records the work) when it is fresh.
     BufferRef derived(int i, const std::string& how, std::uint64_t bytes, bool& fresh);
+    // A float session weight rewritten on the host: `fill` gets input i's
+    // values and writes `bytes` in the kernel's layout (transformed or
+    // float16 weights), uploaded on first use and kept for the session,
+    // instead of input i's float32 copy. Nullopt when input i is not a
+    // float session weight.
+    using HostFill = std::function<void(std::span<const float>, std::span<std::byte>)>;
+    std::optional<BufferRef> hostDerived(int i, const std::string& how, std::uint64_t bytes, const HostFill& fill);
+    // The same when the session keeps weights as float16
+    // (SessionOptions::halfWeights), else nullopt: the kernel then reads
+    // input i as float32.
+    bool halfWeights() const;
+    std::optional<BufferRef> halfWeight(int i, const std::string& how, std::uint64_t bytes, const HostFill& fill);
 
     // ---- attributes (ONNX defaults are the caller's `fallback`)
     const Attribute* attr(std::string_view name) const;

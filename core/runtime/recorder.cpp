@@ -287,6 +287,8 @@ std::uint32_t texelBytes(VkFormat format)
     case VK_FORMAT_R32G32B32A32_UINT:
     case VK_FORMAT_R32G32B32A32_SINT:
         return 16;
+    case VK_FORMAT_R16G16B16A16_SFLOAT:
+        return 8;
     case VK_FORMAT_R32_SFLOAT:
     case VK_FORMAT_R32_UINT:
     case VK_FORMAT_R32_SINT:

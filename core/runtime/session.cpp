@@ -114,6 +114,9 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
     impl_->opset = defaultOpset(*model_);
     impl_->device = std::make_unique<VulkanDevice>(impl_->options.device);
     impl_->pool = std::make_unique<BufferPool>(*impl_->device);
+    if (impl_->options.halfWeights && !impl_->device->info().halfWeights)
+        throw RuntimeError(impl_->device->info().name
+            + " cannot read float16 texel buffers, so it cannot keep weights as float16: run with float32 weights");
     std::vector<std::string> oversized;
     collectOversized(*model_->graph, *impl_->device, oversized);
     if (!oversized.empty()) {
@@ -206,6 +209,7 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
     Executor::Options eo;
     eo.keepIntermediates = impl_->options.keepIntermediates;
     eo.hostShapeArithmetic = impl_->options.hostShapeArithmetic;
+    eo.halfWeights = impl_->options.halfWeights;
     eo.cancel = runOptions.cancel;
     eo.progress = runOptions.progress;
     Executor executor(*impl_->device, *impl_->pool, recorder, impl_->weights, impl_->derived, impl_->opset, eo);

@@ -23,6 +23,11 @@ struct SessionOptions {
     std::string device; // see VulkanDevice; empty: best device
     bool keepIntermediates = false; // read back every value (GUI: click an edge)
     bool profile = false; // per-node device time (timestamps)
+    // Conv, MatMul and Gemm weights kept on the device as float16 (half
+    // the memory and bandwidth; arithmetic stays float32). Needs a device
+    // with float16 texel buffers (DeviceInfo::halfWeights); refused
+    // otherwise.
+    bool halfWeights = false;
     // Small integer computations (shape arithmetic) whose inputs are on the
     // host run there instead of as kernels; off to run every op with a
     // kernel on the device (kernel tests).

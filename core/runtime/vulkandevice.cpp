@@ -182,6 +182,10 @@ std::vector<Candidate> candidates(VkInstance instance)
                                                                 : std::string();
         c.info.fp16 = f16.shaderFloat16 && s16.storageBuffer16BitAccess;
         c.info.int64 = feats.features.shaderInt64;
+        // Conv reads float16 weights as RGBA16F texels.
+        VkFormatProperties half {};
+        vkGetPhysicalDeviceFormatProperties(pd, VK_FORMAT_R16G16B16A16_SFLOAT, &half);
+        c.info.halfWeights = (half.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) != 0;
         c.info.timestamps = families[*family].timestampValidBits > 0 && props.limits.timestampPeriod > 0;
         for (std::uint32_t h = 0; h < mem.memoryHeapCount; ++h)
             if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)

@@ -19,8 +19,9 @@ struct DeviceInfo {
     std::string name;
     std::string kind; // "discrete GPU", "integrated GPU", "virtual GPU", "CPU"
     std::string driver;
-    bool fp16 = false;       // shaderFloat16 and 16-bit storage
-    bool int64 = false;      // shaderInt64
+    bool fp16 = false; // shaderFloat16 and 16-bit storage
+    bool halfWeights = false; // float16 texel buffers: SessionOptions::halfWeights
+    bool int64 = false; // shaderInt64
     bool timestamps = false; // compute queue timestamps
     std::uint64_t memoryBytes = 0;
 };

@@ -10,6 +10,7 @@
 
 #include "ir/attribute.h"
 #include "ir/node.h"
+#include "ir/tensorencode.h"
 
 #include <algorithm>
 #include <array>
@@ -18,6 +19,8 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -347,12 +350,32 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t Wp = (needW + 3) / 4 * 4, Hp = needH;
     std::int64_t PT = w.head[1], PL = w.head[2];
     BufferRef x = ctx.buffer(0);
-    BufferRef weights = ctx.buffer(1);
     VkDeviceSize align = ctx.recorder().texelAlignment();
     // Texel views start on aligned offsets and span at most
     // maxTexelBufferElements texels.
     std::uint64_t maxTexels = ctx.executor().device().limits().maxTexelBufferElements;
-    if (weights.offset % align != 0 || x.offset % align != 0 || ctx.count(1) > maxTexels)
+    std::int64_t R8 = (Cg * KH + 7) / 8 * 8;
+    std::int64_t blocks = (OCg + OCB - 1) / OCB;
+    std::int64_t packedCount = group * blocks * KW * R8 * OCB;
+    if (x.offset % align != 0 || std::uint64_t(packedCount / 4) > maxTexels)
+        return false;
+    // Float16 weights are packed on the host, in conv_pack.comp's layout.
+    std::optional<BufferRef> half = ctx.halfWeight(1,
+        "conv_tile f16 " + std::to_string(OCB) + " " + std::to_string(group), std::uint64_t(packedCount) * 2,
+        [&](std::span<const float> w, std::span<std::byte> out) {
+            auto* h = reinterpret_cast<std::uint16_t*>(out.data());
+            std::int64_t R = Cg * KH;
+            for (std::int64_t gb = 0; gb < group * blocks; ++gb)
+                for (std::int64_t kw = 0; kw < KW; ++kw)
+                    for (std::int64_t row = 0; row < R8; ++row)
+                        for (std::int64_t i = 0; i < OCB; ++i) {
+                            std::int64_t oc = (gb % blocks) * OCB + i, g = gb / blocks;
+                            float v = row < R && oc < OCg ? w[std::size_t(((g * OCg + oc) * R + row) * KW + kw)] : 0.0f;
+                            h[((gb * KW + kw) * R8 + row) * OCB + i] = floatToFloat16(v);
+                        }
+        });
+    BufferRef weights = half ? *half : ctx.buffer(1);
+    if (!half && (weights.offset % align != 0 || ctx.count(1) > maxTexels))
         return false;
     // Unpadded inputs whose rows hold every strip are read in place.
     bool direct = PT == 0 && PL == 0 && W % 4 == 0 && needW <= W && needH <= H;
@@ -360,24 +383,21 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
         Wp = W;
         Hp = H;
     }
-    std::int64_t R8 = (Cg * KH + 7) / 8 * 8;
-    std::int64_t blocks = (OCg + OCB - 1) / OCB;
     std::int64_t nstrips = OH * spr, stripGroups = (nstrips + 7) / 8;
     std::int64_t teams = N * group * blocks * stripGroups;
-    std::int64_t packedCount = group * blocks * KW * R8 * OCB;
     u32(N * C * Hp * Wp);
     u32(packedCount);
     u32(teams * 8);
-    if (std::uint64_t(N * C * Hp * Wp / 4) > maxTexels || std::uint64_t(packedCount / 4) > maxTexels)
+    if (std::uint64_t(N * C * Hp * Wp / 4) > maxTexels)
         return false;
 
     if (!direct)
         x = padInput(ctx, x, N * C, H, W, Hp, Wp, PT, PL);
     // Packing the weights costs a pass over them; it pays when many teams
     // (strip groups) read each weight.
-    bool pack = N * stripGroups >= 4 && group * blocks <= 65535;
+    bool pack = half || (N * stripGroups >= 4 && group * blocks <= 65535);
     BufferRef packed = weights;
-    if (pack) {
+    if (pack && !half) {
         // A session's weights are packed on the first run only.
         std::vector<std::uint32_t> pk { u32(R8), u32(OCB), u32(KW), u32(blocks), u32(OCg), u32(Cg * KH) };
         std::string how = "conv_pack";
@@ -394,9 +414,12 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::vector<std::uint32_t> p { u32(Cg), u32(Hp), u32(Wp), u32(OC), u32(OH), u32(OW), u32(spr), u32(OCg),
         u32(blocks), u32(C), u32(R8), u32(stripGroups), u32(teams), u32(group), floatBits(e.alpha), floatBits(e.beta) };
     x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
-    packed.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
-    BufferRef plain = ctx.buffer(1), inPlace = plain;
-    inPlace.texel = VK_FORMAT_R32_SFLOAT;
+    packed.texel = half ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+    // With half weights the in-place binding (unused when packed) is the
+    // packed buffer again.
+    BufferRef plain = weights, inPlace = half ? packed : plain;
+    if (!half)
+        inPlace.texel = VK_FORMAT_R32_SFLOAT;
     ctx.dispatch1D("conv_tile",
         { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(SH), std::uint32_t(SW), std::uint32_t(DH),
             std::uint32_t(DW), std::uint32_t(OCB), std::uint32_t(PB), hasBias ? 1u : 0u, pack ? 1u : 0u, e.act,

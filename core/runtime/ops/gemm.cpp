@@ -8,6 +8,7 @@
 #include "runtime/vulkandevice.h"
 
 #include "ir/node.h"
+#include "ir/tensorencode.h"
 #include "ir/value.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,9 +81,13 @@ struct MatmulShape {
     bool hasC = false;
     std::uint64_t sCm = 0, sCn = 0;
     float alpha = 1, beta = 1;
+    // B holds float16 values (half weights): only the 8-wide path reads them.
+    bool halfB = false;
 };
 
-void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferRef c, BufferRef y, MatmulShape s)
+// Returns false, recording nothing, for a float16 B (s.halfB) the 8-wide
+// path cannot read.
+bool recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferRef c, BufferRef y, MatmulShape s)
 {
     // Size-1 batch dims carry nothing; adjacent dims laid out as one dim
     // in both operands merge, so the shader decomposes fewer indices.
@@ -113,7 +119,7 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     for (auto d : dims)
         batches *= d;
     if (s.M == 0 || s.N == 0 || batches == 0)
-        return;
+        return true;
 
     auto allMultiples = [](const std::vector<std::uint64_t>& v, std::uint64_t q) {
         return std::all_of(v.begin(), v.end(), [q](std::uint64_t x) { return x % q == 0; });
@@ -136,6 +142,8 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
         path = Vec4;
     else if (wide && s.sAk == 1 && s.K % 8 == 0 && s.sAm % 8 == 0 && allMultiples(as, 8) && a.offset % 32 == 0)
         path = Vec8A; // only A fits: B element by element (odd N)
+    if (s.halfB && path != Vec8)
+        return false;
 
     // A B read element by element is the slow part; for enough rows of A,
     // a transposed copy of B (read 8 at a time after) costs less.
@@ -184,19 +192,44 @@ void recordMatmul(KernelContext& ctx, Rep rep, BufferRef a, BufferRef b, BufferR
     }
     std::uint32_t hasC = s.hasC ? 1 : 0;
     std::uint32_t bt = path == Vec8A ? 2 : rows ? 0 : 1;
+    std::uint32_t b16 = s.halfB ? 1 : 0;
     if ((path == Vec8 || path == Vec8A) && subgroupShuffle8(ctx)) {
         std::uint64_t rowTiles = tilesM * batches;
         std::uint32_t gy = std::uint32_t(std::min<std::uint64_t>(rowTiles, 65535));
-        ctx.dispatch("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 1u, 16u }, params, { a, b, c, y },
-            u32((tilesN + 15) / 16), gy, u32((rowTiles + gy - 1) / gy));
+        ctx.dispatch("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 1u, 16u, b16 }, params,
+            { a, b, c, y }, u32((tilesN + 15) / 16), gy, u32((rowTiles + gy - 1) / gy));
     } else if (path == Vec8 || path == Vec8A)
-        ctx.dispatch1D("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 0u, 64u }, params, { a, b, c, y },
-            invocations);
+        ctx.dispatch1D("matmul_v8", { hasC, std::uint32_t(tm), bt, std::uint32_t(tn), 0u, 64u, b16 }, params,
+            { a, b, c, y }, invocations);
     else if (path == Vec4)
         ctx.dispatch1D(KernelContext::shader("matmul_v4", rep), { hasC, std::uint32_t(tm), bt }, params, { a, b, c, y },
             invocations);
     else
         ctx.dispatch1D(KernelContext::shader("matmul", rep), { hasC }, params, { a, b, c, y }, invocations);
+    return true;
+}
+
+// A product whose B (input 1) is a session weight kept as float16
+// (SessionOptions::halfWeights). False, with nothing recorded, when half
+// weights are off, B is not such a weight, or the layout does not take the
+// 8-wide path that reads float16 (K and B's row pitch multiples of 8).
+bool recordHalfB(KernelContext& ctx, Rep rep, BufferRef a, BufferRef c, BufferRef y, MatmulShape s)
+{
+    bool fits = rep == Rep::F32 && ctx.executor().device().info().int64 && s.K % 8 == 0
+        && (s.sBn == 1 ? s.N % 8 == 0 && s.sBk % 8 == 0 : s.sBk == 1 && s.sBn % 8 == 0);
+    if (!fits || !ctx.halfWeights())
+        return false;
+    std::uint64_t n = ctx.count(1);
+    auto half
+        = ctx.halfWeight(1, "f16", (n * 2 + 15) / 16 * 16, [](std::span<const float> w, std::span<std::byte> out) {
+              auto* h = reinterpret_cast<std::uint16_t*>(out.data());
+              for (std::size_t i = 0; i < w.size(); ++i)
+                  h[i] = floatToFloat16(w[i]);
+          });
+    if (!half)
+        return false;
+    s.halfB = true;
+    return recordMatmul(ctx, rep, a, *half, c, y, s);
 }
 
 // A B larger than one storage buffer binding may span (a language model's
@@ -362,7 +395,8 @@ void runMatMul(KernelContext& ctx)
         recordMatmulSplit(ctx, repOf(type), a, ctx.buffer(1), a, y, s);
         return;
     }
-    recordMatmul(ctx, repOf(type), a, ctx.buffer(1), a, y, s);
+    if (!recordHalfB(ctx, repOf(type), a, a, y, s))
+        recordMatmul(ctx, repOf(type), a, ctx.buffer(1), a, y, s);
 }
 
 std::string checkGemm(const Node& node)
@@ -421,7 +455,9 @@ void runGemm(KernelContext& ctx)
         recordMatmulSplit(ctx, rep, a, ctx.buffer(1), s.hasC ? ctx.buffer(2) : a, y, s);
         return;
     }
-    recordMatmul(ctx, rep, a, ctx.buffer(1), s.hasC ? ctx.buffer(2) : a, y, s);
+    BufferRef c = s.hasC ? ctx.buffer(2) : a;
+    if (!recordHalfB(ctx, rep, a, c, y, s))
+        recordMatmul(ctx, rep, a, ctx.buffer(1), c, y, s);
 }
 
 // ---- integer products
