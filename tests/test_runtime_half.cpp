@@ -79,6 +79,20 @@ std::vector<double> matmulRef(std::int64_t rows, std::int64_t K, std::int64_t N,
     return y;
 }
 
+// The result must match the reference on the weights the path keeps
+// (float16-rounded when `half`) and miss the other by far more, which tells
+// the two apart.
+void checkAgainst(const std::vector<double>& got, const std::vector<double>& rounded, const std::vector<double>& exact,
+    bool half)
+{
+    const auto& want = half ? rounded : exact;
+    const auto& other = half ? exact : rounded;
+    NODUS_COMPARE_VALUES(got, want, 2e-5, 2e-5);
+    double near = maxDiff(got, want), far = maxDiff(got, other);
+    qInfo("max |diff|: %.3g from the %s reference, %.3g from the other", near, half ? "float16" : "float32", far);
+    QVERIFY2(far > 10 * near, "the result does not tell float16 weights from float32 ones");
+}
+
 // Runs `run` with inputs marked in `weights` as initializers, half weights on.
 std::vector<double> runHalf(const OpRun& run, const std::vector<bool>& weights)
 {
@@ -126,14 +140,7 @@ private slots:
                 intsAttr("pads", { p, p, p, p }) },
             { tensorOf(DataType::Float, s.x, x), tensorOf(DataType::Float, s.w, w),
                 tensorOf(DataType::Float, { OC }, bias) });
-        auto got = runHalf(run, { false, true, true });
-        QCOMPARE(got.size(), exact.size());
-        const auto& want = half ? rounded : exact;
-        const auto& other = half ? exact : rounded;
-        NODUS_COMPARE_VALUES(got, want, 2e-5, 2e-5);
-        double near = maxDiff(got, want), far = maxDiff(got, other);
-        qInfo("max |diff|: %.3g from the %s reference, %.3g from the other", near, half ? "float16" : "float32", far);
-        QVERIFY2(far > 10 * near, "the result does not tell float16 weights from float32 ones");
+        checkAgainst(runHalf(run, { false, true, true }), rounded, exact, half);
     }
 
     void matmul_data()
@@ -178,13 +185,7 @@ private slots:
             attrs.push_back(intAttr("transB", transB ? 1 : 0));
         }
         OpRun run(op.toStdString(), attrs, inputs);
-        auto got = runHalf(run, { false, true, true });
-        const auto& want = half ? rounded : exact;
-        const auto& other = half ? exact : rounded;
-        NODUS_COMPARE_VALUES(got, want, 2e-5, 2e-5);
-        double near = maxDiff(got, want), far = maxDiff(got, other);
-        qInfo("max |diff|: %.3g from the %s reference, %.3g from the other", near, half ? "float16" : "float32", far);
-        QVERIFY2(far > 10 * near, "the result does not tell float16 weights from float32 ones");
+        checkAgainst(runHalf(run, { false, true, true }), rounded, exact, half);
     }
 
     // A B computed during the run (not a weight) stays float32.

@@ -180,8 +180,7 @@ BufferRef Executor::ensureDevice(RtValue& value)
             // and written directly; a view of one made during a run (a
             // reshaped initializer) is pooled, so it is never freed while
             // recorded work still reads it.
-            auto cached = weights_.find(value.source.get());
-            bool isWeight = cached != weights_.end() && &cached->second == &value;
+            bool isWeight = isSessionWeight(value);
             auto buffer = isWeight ? pool_.dedicated(std::max<std::uint64_t>(bytes, 16))
                                    : pool_.acquire(std::max<std::uint64_t>(bytes, 16));
             HostTensor converted;
@@ -265,14 +264,19 @@ RtValue Executor::makeDevice(DataType type, std::vector<std::int64_t> shape)
     return v;
 }
 
+bool Executor::isSessionWeight(const RtValue& value) const
+{
+    if (!value.source || value.kind != RtValue::Kind::Tensor)
+        return false;
+    auto it = weights_.find(value.source.get());
+    return it != weights_.end() && &it->second == &value;
+}
+
 std::shared_ptr<Buffer> Executor::derivedBuffer(
     const RtValue& weight, const std::string& how, std::uint64_t bytes, bool& fresh)
 {
     fresh = false;
-    if (!weight.source || weight.kind != RtValue::Kind::Tensor)
-        return nullptr;
-    auto it = weights_.find(weight.source.get());
-    if (it == weights_.end() || &it->second != &weight)
+    if (!isSessionWeight(weight))
         return nullptr;
     DerivedWeights::key_type key { weight.source.get(), how };
     auto& slot = derived_[key];
@@ -287,10 +291,7 @@ std::shared_ptr<Buffer> Executor::derivedBuffer(
 std::shared_ptr<Buffer> Executor::hostDerivedBuffer(const RtValue& weight, const std::string& how, std::uint64_t bytes,
     const std::function<void(std::span<const float>, std::span<std::byte>)>& fill)
 {
-    if (!weight.source || weight.kind != RtValue::Kind::Tensor || repOf(weight.type) != Rep::F32)
-        return nullptr;
-    auto it = weights_.find(weight.source.get());
-    if (it == weights_.end() || &it->second != &weight)
+    if (!isSessionWeight(weight) || repOf(weight.type) != Rep::F32)
         return nullptr;
     DerivedWeights::key_type key { weight.source.get(), how };
     auto& slot = derived_[key];

@@ -82,6 +82,9 @@ public:
     void ensureHostAll(const std::vector<RtValue*>& values);
     RtValue makeDevice(DataType type, std::vector<std::int64_t> shape);
 
+    // An initializer's value kept for the session (not a view made of one
+    // during a run).
+    bool isSessionWeight(const RtValue& value) const;
     // The buffer derived from `weight` as `how` when `weight` is a session
     // weight, else nullptr. A new one (`fresh` set) is allocated with
     // `bytes`, and the caller records the work that fills it.
