@@ -474,6 +474,17 @@ private slots:
         QTest::newRow("1-D groups dil") << ConvCase { { 1, 4, 20 }, { 6, 2, 4 }, 2, { 1 }, { 3 }, { 0, 0 } };
         QTest::newRow("3-D") << ConvCase { { 1, 3, 5, 6, 7 }, { 4, 3, 3, 3, 3 }, 1, { 1, 2, 1 }, {},
             { 1, 1, 0, 1, 0, 1 } };
+        // Winograd F(4x4, 3x3) (session weights, conv() below; shapes that
+        // pass its selection rule): channels past the GEMM blocks, asymmetric
+        // and no pads, partial tiles and quads, batch 2, odd widths (scalar
+        // stores).
+        QTest::newRow("winograd batch 2 asym pads")
+            << ConvCase { { 2, 32, 13, 11 }, { 40, 32, 3, 3 }, 1, {}, {}, { 1, 0, 2, 1 } };
+        QTest::newRow("winograd no pad") << ConvCase { { 1, 40, 18, 17 }, { 36, 40, 3, 3 }, 1, {}, {}, {} };
+        QTest::newRow("winograd 30x30 no bias")
+            << ConvCase { { 1, 48, 30, 30 }, { 32, 48, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 }, "NOTSET", false };
+        QTest::newRow("winograd same upper 40 wide")
+            << ConvCase { { 1, 36, 16, 40 }, { 40, 36, 3, 3 }, 1, {}, {}, {}, "SAME_UPPER" };
     }
     void conv()
     {
@@ -506,6 +517,34 @@ private slots:
         auto out = run("Conv", attrs, inputs);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
+
+        // Again with W (and B) as session weights, which 3x3 stride-1 convs
+        // with 16+ channels run through Winograd (weights transformed on the
+        // host once per session). Its rounding error is ~1e-5 of the output
+        // scale (outputs here are sums of up to 9 * 64 products of values in
+        // [-1, 1]), inside the same tolerance.
+        OpRun opRun("Conv", attrs, inputs);
+        std::vector<bool> weights { false, true, c.bias };
+        auto model = weightModel(opRun, weights);
+        auto fromWeights = runWeightModel(model, opRun, weights);
+        QCOMPARE(fromWeights[0]->dims, ys);
+        NODUS_COMPARE_VALUES(valuesOf(*fromWeights[0]), expected, 1e-4, 1e-4);
+        // runWinogradConv's selection rule.
+        std::int64_t tiles = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 3) / 4);
+        std::int64_t slotBlock = c.w[0] >= 32 ? 32 : 64;
+        std::int64_t slotCount = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 15) / 16) * 4;
+        bool winograd = c.group == 1 && kernel == Ints { 3, 3 } && strides == Ints { 1, 1 } && dil == Ints { 1, 1 }
+            && c.x[1] >= 16 && c.w[0] >= 16 && c.x[1] * c.w[0] >= 1024 && ys[2] >= 8 && ys[3] >= 8
+            && 2 * tiles >= (slotCount + slotBlock - 1) / slotBlock * slotBlock;
+        if (winograd) {
+            // It did take another path than the direct kernels: their
+            // rounding differs somewhere.
+            qputenv("NODUS_CONV_NO_WINOGRAD", "1");
+            auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_NO_WINOGRAD"); });
+            auto direct = runWeightModel(model, opRun, weights);
+            NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
+            QVERIFY(valuesOf(*direct[0]) != valuesOf(*fromWeights[0]));
+        }
     }
 
     // A random sweep over shapes and attributes catches tile-edge mistakes
@@ -582,14 +621,14 @@ private slots:
     }
 
     // com.microsoft FusedConv: activation(conv + bias + z), on the tiled,
-    // the general and the depthwise kernel.
+    // the general, the depthwise and the Winograd kernel (session weights).
     void fusedConv_data()
     {
         QTest::addColumn<QString>("activation");
         QTest::addColumn<std::vector<double>>("params");
         QTest::addColumn<bool>("z");
         QTest::addColumn<QString>("kernel");
-        for (QString path : { "tiled", "general", "depthwise" }) {
+        for (QString path : { "tiled", "general", "depthwise", "winograd" }) {
             QTest::newRow(qPrintable(QString("Relu + z %1").arg(path)))
                 << QString("Relu") << std::vector<double> {} << true << path;
             QTest::newRow(qPrintable(QString("LeakyRelu %1").arg(path)))
@@ -616,8 +655,11 @@ private slots:
         auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
         bool depthwise = kernel == "depthwise";
         std::int64_t group = depthwise ? 24 : 1;
-        // The depthwise rows are a multiple of 4 wide (its vec4 stores).
-        Dims xs { 1, depthwise ? 24 : 16, 9, depthwise ? 12 : 10 }, ws { 24, depthwise ? 1 : 16, 3, 3 };
+        // The depthwise rows are a multiple of 4 wide (its vec4 stores);
+        // Winograd needs 1024+ channel pairs and enough 4x4 tiles.
+        bool winograd = kernel == "winograd";
+        Dims xs { 1, depthwise ? 24 : winograd ? 48 : 16, winograd ? 32 : 9, depthwise ? 12 : winograd ? 14 : 10 };
+        Dims ws { 24, depthwise ? 1 : winograd ? 48 : 16, 3, 3 };
         Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
         auto x = randomValues(countOf(xs), 111), w = randomValues(countOf(ws), 112), b = randomValues(24, 113);
         Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
@@ -648,9 +690,18 @@ private slots:
             tensorOf(DataType::Float, { 24 }, b) };
         if (z)
             r.inputs.push_back(tensorOf(DataType::Float, ys, zv));
-        auto out = runOp(r);
+        std::vector<bool> weights { false, true, true };
+        auto out = winograd ? runWeightModel(weightModel(r, weights), r, weights) : runOp(r);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
+        if (winograd) {
+            // It took Winograd: the direct kernel rounds differently.
+            qputenv("NODUS_CONV_NO_WINOGRAD", "1");
+            auto restoreWinograd = qScopeGuard([] { qunsetenv("NODUS_CONV_NO_WINOGRAD"); });
+            auto direct = runWeightModel(weightModel(r, weights), r, weights);
+            NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
+            QVERIFY(valuesOf(*direct[0]) != valuesOf(*out[0]));
+        }
     }
 
     // Graph-level fusion and the session's packed-weight cache: Conv ->

@@ -429,6 +429,119 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     return true;
 }
 
+// Winograd F(4x4, 3x3) for 3x3 stride-1 float convs (group 1): a 4x4
+// output tile costs 36 multiply-adds per channel pair instead of 144. Three
+// passes after the padding copy: conv_wino_in.comp (V = B^T d B per 6x6
+// input patch), conv_wino_gemm.comp (36 GEMMs over channels, the bulk),
+// conv_wino_out.comp (Y = A^T M A plus the epilogue). The weights are
+// transformed once per session on the host (U = G g G^T), so only session
+// weights take this path. Measured on lavapipe (2 busy cores, CPU time per
+// run, median of 15) against conv_tile: [1,64,56,56]x[64,64,3,3] 7.5-11 ms
+// vs 15-19, [1,128,28,28]x[128,128,3,3] 8.3-9.5 vs 13-16, 256 channels at
+// 14x14 12-14 vs 19-21; the pad/input/output passes are 35-50% of it.
+// With few channels or tiles the transforms, the extra passes and the
+// GEMM's padded slots outweigh the saved multiply-adds (see below).
+// Rounding: the transforms' coefficients (up to 5 and 8) cost about 1e-5
+// of the output's scale in float32.
+bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bool hasBias, const Epilogue& e)
+{
+    const auto& xs = ctx.shape(0);
+    std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
+    if (w.rank != 2 || group != 1 || std::getenv("NODUS_CONV_GENERIC") || std::getenv("NODUS_CONV_NO_WINOGRAD"))
+        return false;
+    if (w.kernel[1] != 3 || w.kernel[2] != 3 || w.stride[1] != 1 || w.stride[2] != 1 || w.dilation[1] != 1
+        || w.dilation[2] != 1)
+        return false;
+    std::int64_t H = w.in[1], W = w.in[2], OH = w.out[1], OW = w.out[2];
+    // Measured against conv_tile (CPU time, median of 15, lavapipe): 16 -> 16
+    // and 32 -> 16 channels, 32 -> 24 at 16x16 and 8x8 outputs ran slower,
+    // 32 -> 32 at 28x28, 64 -> 24 at 28x28 and 64+ channels from 14x14 up
+    // faster (1.3-2x).
+    if (C < 16 || OC < 16 || C * OC < 1024 || OH < 8 || OW < 8 || !tileConvSupported(ctx))
+        return false;
+    // Wide channel blocks feed each slot fetch to more multiply-adds; 32 x 4
+    // and 16 x 8 measured fastest (OCB * PB accumulators per lane).
+    std::int64_t OCB = OC >= 32 ? 32 : 16, PB = OCB == 32 ? 4 : 8;
+    std::int64_t blocks = (OC + OCB - 1) / OCB, OCp = blocks * OCB, Cp = (C + 7) / 8 * 8;
+    std::int64_t TH = (OH + 3) / 4, TW = (OW + 3) / 4, TQ = (TW + 3) / 4;
+    std::int64_t slots = N * TH * TQ * 4, Tp = (slots + 8 * PB - 1) / (8 * PB) * (8 * PB);
+    // The GEMM computes every slot of its blocks: at least half must be real
+    // tiles (a 7x7 or 8x8 output fills 4 of 32).
+    if (2 * N * TH * TW < Tp)
+        return false;
+    std::int64_t Hp = TH * 4 + 2, Wp = TQ * 16 + 4;
+    std::uint64_t maxTexels = ctx.executor().device().limits().maxTexelBufferElements;
+    std::int64_t uCount = 36 * OCp * Cp, vCount = 36 * Cp * Tp, mCount = 36 * OCp * Tp, xCount = N * C * Hp * Wp;
+    for (std::int64_t count : { uCount, vCount, mCount, xCount })
+        if (std::uint64_t(count / 4) > maxTexels || std::uint64_t(count) > 0xffffffffu)
+            return false;
+    std::int64_t groups8 = Tp / (8 * PB), teams = 36 * blocks * groups8;
+    if (std::uint64_t(teams) * 8 > 0xffffffffu || ctx.buffer(0).offset % ctx.recorder().texelAlignment() != 0)
+        return false;
+
+    // U holds 36 values per 3x3 kernel, four times the weights. Sessions
+    // that keep weights as float16 do so to save memory, so they use
+    // conv_tile's float16 path instead (U rounded to float16 also adds
+    // about 5e-4 of the output's scale, measured on a 64-channel conv).
+    if (ctx.halfWeights())
+        return false;
+    std::string how = "conv_wino " + std::to_string(OCB);
+    std::optional<BufferRef> u
+        = ctx.hostDerived(1, how, std::uint64_t(uCount) * 4, [&](std::span<const float> g, std::span<std::byte> out) {
+              static const double G[6][3]
+                  = { { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+                        { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 } };
+              auto* f = reinterpret_cast<float*>(out.data());
+              std::memset(out.data(), 0, out.size());
+              for (std::int64_t oc = 0; oc < OC; ++oc)
+                  for (std::int64_t c = 0; c < C; ++c) {
+                      float k[9];
+                      for (std::int64_t q = 0; q < 9; ++q) {
+                          k[q] = g[std::size_t((oc * C + c) * 9 + q)];
+                      }
+                      double t[6][3];
+                      for (int i = 0; i < 6; ++i)
+                          for (int j = 0; j < 3; ++j)
+                              t[i][j] = G[i][0] * k[j] + G[i][1] * k[3 + j] + G[i][2] * k[6 + j];
+                      for (int i = 0; i < 6; ++i)
+                          for (int j = 0; j < 6; ++j) {
+                              double v = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+                              std::size_t at = std::size_t(
+                                  ((std::int64_t(i * 6 + j) * blocks + oc / OCB) * Cp + c) * OCB + oc % OCB);
+                              f[at] = float(v);
+                          }
+                  }
+          });
+    if (!u)
+        return false;
+
+    BufferRef x = padInput(ctx, ctx.buffer(0), N * C, H, W, Hp, Wp, w.head[1], w.head[2]);
+    x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    BufferRef v = ctx.scratch(std::uint64_t(vCount) * 4), m = ctx.scratch(std::uint64_t(mCount) * 4);
+    std::int64_t inCount = Cp * Tp / 4;
+    std::vector<std::uint32_t> pi { u32(C), u32(Cp), u32(Hp), u32(Wp / 4), u32(TH), u32(TQ), u32(Tp / 4), u32(inCount),
+        u32(N * TH * TQ) };
+    ctx.dispatch1D("conv_wino_in", {}, pi, { x, v }, std::uint64_t(inCount), 64);
+
+    BufferRef weights = *u;
+    weights.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    v.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    std::vector<std::uint32_t> pg { u32(Cp), u32(OCp), u32(Tp), u32(blocks), u32(groups8), u32(teams) };
+    ctx.dispatch1D("conv_wino_gemm", { std::uint32_t(OCB), std::uint32_t(PB) }, pg, { weights, v, m },
+        std::uint64_t(teams * 8), 64);
+
+    BufferRef y = ctx.outBuffer(0);
+    std::int64_t outCount = N * OC * TH * TQ;
+    std::vector<std::uint32_t> po { u32(OC), u32(OCp), u32(OH), u32(OW), u32(TH), u32(TQ), u32(Tp / 4), u32(outCount),
+        floatBits(e.alpha), floatBits(e.beta) };
+    m.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    BufferRef plain = ctx.buffer(0);
+    ctx.dispatch1D("conv_wino_out",
+        { hasBias ? 1u : 0u, e.act, e.z ? 1u : 0u, OW % 4 == 0 && y.offset % 16 == 0 ? 1u : 0u }, po,
+        { m, hasBias ? ctx.buffer(2) : plain, y, e.z ? e.zb : plain }, std::uint64_t(outCount), 64);
+    return true;
+}
+
 // Depthwise 2-D (and 1-D) float convs (one input and one output channel
 // per group): pad the input, then conv_dw.comp. Returns false when the
 // shape does not suit it.
@@ -506,7 +619,8 @@ void runConv(KernelContext& ctx, bool fused)
             ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
         e.zb = ctx.buffer(3);
     }
-    if (runTiledConv(ctx, w, group, hasBias, e) || runDepthwiseConv(ctx, w, group, hasBias, e))
+    if (runWinogradConv(ctx, w, group, hasBias, e) || runTiledConv(ctx, w, group, hasBias, e)
+        || runDepthwiseConv(ctx, w, group, hasBias, e))
         return;
 
     std::uint32_t ocb = OC / group >= 4 ? 4 : OC / group >= 2 ? 2 : 1, pb = ocb == 4 ? 4 : 8;
