@@ -529,13 +529,16 @@ private slots:
         auto fromWeights = runWeightModel(model, opRun, weights);
         QCOMPARE(fromWeights[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*fromWeights[0]), expected, 1e-4, 1e-4);
-        // runWinogradConv's selection rule.
-        std::int64_t tiles = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 3) / 4);
-        std::int64_t slotBlock = c.w[0] >= 32 ? 32 : 64;
-        std::int64_t slotCount = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 15) / 16) * 4;
-        bool winograd = c.group == 1 && kernel == Ints { 3, 3 } && strides == Ints { 1, 1 } && dil == Ints { 1, 1 }
-            && c.x[1] >= 16 && c.w[0] >= 16 && c.x[1] * c.w[0] >= 1024 && ys[2] >= 8 && ys[3] >= 8
-            && 2 * tiles >= (slotCount + slotBlock - 1) / slotBlock * slotBlock;
+        // runWinogradConv's selection rule (2-D convs only: ys has 4 dims).
+        bool winograd = ys.size() == 4 && c.group == 1 && kernel == Ints { 3, 3 } && strides == Ints { 1, 1 }
+            && dil == Ints { 1, 1 } && c.x[1] >= 16 && c.w[0] >= 16 && c.x[1] * c.w[0] >= 1024 && ys[2] >= 8
+            && ys[3] >= 8;
+        if (winograd) {
+            std::int64_t tiles = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 3) / 4);
+            std::int64_t slotBlock = c.w[0] >= 32 ? 32 : 64;
+            std::int64_t slotCount = ys[0] * ((ys[2] + 3) / 4) * ((ys[3] + 15) / 16) * 4;
+            winograd = 2 * tiles >= (slotCount + slotBlock - 1) / slotBlock * slotBlock;
+        }
         if (winograd) {
             // It did take another path than the direct kernels: their
             // rounding differs somewhere.
