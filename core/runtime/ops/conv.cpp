@@ -357,9 +357,22 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
     std::int64_t R8 = (Cg * KH + 7) / 8 * 8;
     std::int64_t blocks = (OCg + OCB - 1) / OCB;
     std::int64_t packedCount = group * blocks * KW * R8 * OCB;
-    if (x.offset % align != 0 || std::uint64_t(packedCount / 4) > maxTexels)
+    // Unpadded inputs whose rows hold every strip are read in place.
+    bool direct = PT == 0 && PL == 0 && W % 4 == 0 && needW <= W && needH <= H;
+    if (direct) {
+        Wp = W;
+        Hp = H;
+    }
+    std::int64_t nstrips = OH * spr, stripGroups = (nstrips + 7) / 8;
+    std::int64_t teams = N * group * blocks * stripGroups;
+    u32(N * C * Hp * Wp);
+    u32(packedCount);
+    u32(teams * 8);
+    if (x.offset % align != 0 || std::uint64_t(packedCount / 4) > maxTexels
+        || std::uint64_t(N * C * Hp * Wp / 4) > maxTexels)
         return false;
-    // Float16 weights are packed on the host, in conv_pack.comp's layout.
+    // Float16 weights are packed on the host, in conv_pack.comp's layout
+    // (after every refusal above, so a refused conv uploads no float16 copy).
     std::optional<BufferRef> half = ctx.halfWeight(1,
         "conv_tile f16 " + std::to_string(OCB) + " " + std::to_string(group), std::uint64_t(packedCount) * 2,
         [&](std::span<const float> w, std::span<std::byte> out) {
@@ -376,19 +389,6 @@ bool runTiledConv(KernelContext& ctx, const Window& w, std::int64_t group, bool 
         });
     BufferRef weights = half ? *half : ctx.buffer(1);
     if (!half && (weights.offset % align != 0 || ctx.count(1) > maxTexels))
-        return false;
-    // Unpadded inputs whose rows hold every strip are read in place.
-    bool direct = PT == 0 && PL == 0 && W % 4 == 0 && needW <= W && needH <= H;
-    if (direct) {
-        Wp = W;
-        Hp = H;
-    }
-    std::int64_t nstrips = OH * spr, stripGroups = (nstrips + 7) / 8;
-    std::int64_t teams = N * group * blocks * stripGroups;
-    u32(N * C * Hp * Wp);
-    u32(packedCount);
-    u32(teams * 8);
-    if (std::uint64_t(N * C * Hp * Wp / 4) > maxTexels)
         return false;
 
     if (!direct)
@@ -447,7 +447,12 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
 {
     const auto& xs = ctx.shape(0);
     std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
-    if (w.rank != 2 || group != 1 || std::getenv("NODUS_CONV_GENERIC") || std::getenv("NODUS_CONV_NO_WINOGRAD"))
+    // U holds 36 values per 3x3 kernel, four times the weights. Sessions
+    // that keep weights as float16 do so to save memory, so they use
+    // conv_tile's float16 path instead (U rounded to float16 also adds
+    // about 5e-4 of the output's scale, measured on a 64-channel conv).
+    if (w.rank != 2 || group != 1 || ctx.halfWeights() || std::getenv("NODUS_CONV_GENERIC")
+        || std::getenv("NODUS_CONV_NO_WINOGRAD"))
         return false;
     if (w.kernel[1] != 3 || w.kernel[2] != 3 || w.stride[1] != 1 || w.stride[2] != 1 || w.dilation[1] != 1
         || w.dilation[2] != 1)
@@ -479,12 +484,6 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
     if (std::uint64_t(teams) * 8 > 0xffffffffu || ctx.buffer(0).offset % ctx.recorder().texelAlignment() != 0)
         return false;
 
-    // U holds 36 values per 3x3 kernel, four times the weights. Sessions
-    // that keep weights as float16 do so to save memory, so they use
-    // conv_tile's float16 path instead (U rounded to float16 also adds
-    // about 5e-4 of the output's scale, measured on a 64-channel conv).
-    if (ctx.halfWeights())
-        return false;
     std::string how = "conv_wino " + std::to_string(OCB);
     std::optional<BufferRef> u
         = ctx.hostDerived(1, how, std::uint64_t(uCount) * 4, [&](std::span<const float> g, std::span<std::byte> out) {
@@ -495,10 +494,7 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
               std::memset(out.data(), 0, out.size());
               for (std::int64_t oc = 0; oc < OC; ++oc)
                   for (std::int64_t c = 0; c < C; ++c) {
-                      float k[9];
-                      for (std::int64_t q = 0; q < 9; ++q) {
-                          k[q] = g[std::size_t((oc * C + c) * 9 + q)];
-                      }
+                      const float* k = &g[std::size_t((oc * C + c) * 9)];
                       double t[6][3];
                       for (int i = 0; i < 6; ++i)
                           for (int j = 0; j < 3; ++j)
