@@ -12,6 +12,25 @@ layout(std430, binding = 1) readonly buffer A { T a[]; };
 layout(std430, binding = 2) readonly buffer B { T b[]; };
 layout(std430, binding = 3) writeonly buffer C { T c[]; };
 
+#if defined(DT_F32)
+// x / y rounded as IEEE does. Vulkan lets a GPU divide to 2.5 ulp (NVIDIA
+// does), which moves Round, Floor and quantization by one step where the
+// quotient sits near a boundary; one residual step (fma is exact) corrects
+// the quotient. Infinite or NaN quotients and denormal divisors keep the
+// plain one.
+float exact_div(float x, float y)
+{
+    precise float q = x / y;
+    const uint EXP = 0x7f800000u;
+    uint qe = floatBitsToUint(q) & EXP, ye = floatBitsToUint(y) & EXP;
+    if (qe == EXP || ye == 0u || ye == EXP)
+        return q;
+    precise float r = fma(-q, y, x);
+    precise float c = fma(r, 1.0 / y, q);
+    return c;
+}
+#endif
+
 void main()
 {
     uint i = nodus_index();
@@ -27,7 +46,7 @@ void main()
     case 0: r = x + y; break;
     case 1: r = x - y; break;
     case 2: r = x * y; break;
-    case 3: r = x / y; break;
+    case 3: r = exact_div(x, y); break;
     case 4: {
         // pow with a negative base and an integral exponent, as numpy does.
         float ay = abs(y);
@@ -41,11 +60,11 @@ void main()
         }
         break;
     }
-    case 5: { float m = x - y * floor(x / y); r = m; break; }  // Mod (fmod = 0): sign of divisor
+    case 5: { float m = x - y * floor(exact_div(x, y)); r = m; break; }  // Mod (fmod = 0): sign of divisor
     case 6: r = isnan(x) || isnan(y) ? x + y : min(x, y); break;
     case 7: r = isnan(x) || isnan(y) ? x + y : max(x, y); break;
     case 8: r = x < 0.0 ? x * y : x; break;                   // PRelu
-    case 17: r = x - y * trunc(x / y); break;                 // Mod fmod = 1
+    case 17: r = x - y * trunc(exact_div(x, y)); break;                 // Mod fmod = 1
     }
 #else
     switch (OP) {

@@ -9,6 +9,14 @@ layout(constant_id = 0) const uint MODE = 0;
 layout(std430, binding = 1) readonly buffer In { T x[]; };
 layout(std430, binding = 2) writeonly buffer Out { T y[]; };
 
+// a mod m in [0, m) for any sign of a (m > 0). GLSL leaves % undefined
+// for negative operands, and GPUs differ there (NVIDIA's sign differs
+// from lavapipe's), so both operands stay non-negative.
+int wrap(int a, int m)
+{
+    return a >= 0 ? a % m : (m - 1) - ((-a - 1) % m);
+}
+
 void main()
 {
     uint i = nodus_index();
@@ -25,12 +33,12 @@ void main()
         rem /= uint(dim);
         if (MODE == 0) {
             int period = 2 * (n - 1);
-            c = period == 0 ? 0 : ((c % period) + period) % period;
+            c = period == 0 ? 0 : wrap(c, period);
             if (c >= n) c = period - c;
         } else if (MODE == 1) {
             c = clamp(c, 0, n - 1);
         } else {
-            c = ((c % n) + n) % n;
+            c = wrap(c, n);
         }
         src += uint(c) * stride;
         stride *= uint(n);

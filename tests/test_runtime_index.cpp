@@ -286,11 +286,13 @@ private slots:
     {
         std::vector<double> x(9, 0);
         OpRun run = OpRun("Scatter", { intAttr("axis", 1) },
-            { tensorOf(DataType::Float, { 3, 3 }, x), tensorOf(DataType::Int32, { 2, 2 }, { 1, 0, -1, 2 }),
+            { tensorOf(DataType::Float, { 3, 3 }, x), tensorOf(DataType::Int32, { 2, 2 }, { 1, 0, -1, 0 }),
                 tensorOf(DataType::Float, { 2, 2 }, { 1, 2, 3, 4 }) });
         run.opset = 10;
         auto out = runOp(run);
-        NODUS_COMPARE_VALUES(valuesOf(*out[0]), (std::vector<double> { 2, 1, 0, 0, 0, 4, 0, 0, 0 }), 0, 0);
+        // Distinct targets: which of two writes to one place wins is
+        // undefined (a GPU and lavapipe differ).
+        NODUS_COMPARE_VALUES(valuesOf(*out[0]), (std::vector<double> { 2, 1, 0, 4, 0, 3, 0, 0, 0 }), 0, 0);
     }
 
     void scatterND_data()
