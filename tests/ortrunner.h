@@ -1,9 +1,10 @@
 #pragma once
 
-// Runs an ONNX file with onnxruntime-node (tools/ort/run.cjs), the reference
-// runtime: tests convert or write a model and check what a real runtime
-// makes of it. Unavailable (no node, or tools/ort not installed by
-// tools/test) means the caller skips, saying why.
+// Runs an ONNX file with onnxruntime, the reference runtime: tests convert or
+// write a model and check what a real runtime makes of it. onnxruntime-node
+// (tools/ort/run.cjs, installed by tools/test) is used where it is there, else
+// onnxruntime's Python package (tools/ort/run.py, the same inputs and output).
+// Unavailable (neither) means the caller skips, saying why.
 
 #include "testsupport.h"
 
@@ -41,19 +42,35 @@ struct OrtResult {
     std::vector<OrtOutput> outputs;
 };
 
-inline std::filesystem::path ortScript()
+// The program and script that run onnxruntime here, or why there is none.
+struct OrtRunner {
+    QString program; // empty: unavailable
+    QString script;
+    QString why;
+};
+
+inline const OrtRunner& ortRunner()
 {
-    return sourceDir() / "tools" / "ort" / "run.cjs";
+    static const OrtRunner runner = [] {
+        const auto dir = sourceDir() / "tools" / "ort";
+        const bool node = !QStandardPaths::findExecutable("node").isEmpty();
+        if (node && std::filesystem::exists(dir / "node_modules" / "onnxruntime-node"))
+            return OrtRunner { "node", QString::fromStdString((dir / "run.cjs").string()), {} };
+        QProcess probe;
+        probe.start("python3", { "-c", "import onnxruntime" });
+        if (probe.waitForFinished(60000) && probe.exitStatus() == QProcess::NormalExit && probe.exitCode() == 0)
+            return OrtRunner { "python3", QString::fromStdString((dir / "run.py").string()), {} };
+        return OrtRunner { {}, {},
+            node ? "onnxruntime-node is not installed (tools/test runs npm install --prefix tools/ort)"
+                 : "neither node with onnxruntime-node nor python3 with onnxruntime is installed" };
+    }();
+    return runner;
 }
 
 // Empty when the reference runtime can be used, else why not.
 inline QString ortUnavailable()
 {
-    if (QStandardPaths::findExecutable("node").isEmpty())
-        return "node is not installed";
-    if (!std::filesystem::exists(sourceDir() / "tools" / "ort" / "node_modules" / "onnxruntime-node"))
-        return "onnxruntime-node is not installed (tools/test runs npm install --prefix tools/ort)";
-    return {};
+    return ortRunner().why;
 }
 
 inline std::string ortTypeName(int onnxType)
@@ -129,9 +146,8 @@ inline OrtResult runOnnxRuntime(
     spec.write(QJsonDocument(QJsonObject { { "inputs", list } }).toJson());
     spec.flush();
     QProcess p;
-    p.start("node",
-        QStringList { QString::fromStdString(ortScript().string()), QString::fromStdString(model.string()),
-            spec.fileName() }
+    p.start(ortRunner().program,
+        QStringList { ortRunner().script, QString::fromStdString(model.string()), spec.fileName() }
             + (full ? QStringList { "--full" } : QStringList {}));
     if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
         r.error = QString::fromUtf8(p.readAllStandardError()).trimmed();
