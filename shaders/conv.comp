@@ -26,14 +26,23 @@ layout(constant_id = 2) const int PB = 4;
 // FusedConv: the activation (conv_act.glsl) and whether z is added.
 layout(constant_id = 3) const uint ACT = 0;
 layout(constant_id = 4) const uint HAS_Z = 0;
+// Weights held as float16 (SessionOptions::halfWeights): binding 2 packs
+// two halves per word, in the same [OC][Cg][KD][KH][KW] order.
+layout(constant_id = 5) const uint W16 = 0;
 
 layout(std430, binding = 1) readonly buffer X_ { float x[]; };
 layout(std430, binding = 2) readonly buffer W_ { float w[]; };
+layout(std430, binding = 2) readonly buffer Wh_ { uint wh[]; };
 layout(std430, binding = 3) readonly buffer B_ { float bias[]; };
 layout(std430, binding = 4) writeonly buffer Y_ { float y[]; };
 layout(std430, binding = 5) readonly buffer Z_ { float z[]; };
 
 #include "conv_act.glsl"
+
+float weight(uint k)
+{
+    return W16 != 0 ? unpackHalf2x16(wh[k >> 1])[k & 1u] : w[k];
+}
 
 
 void main()
@@ -91,7 +100,7 @@ void main()
                         xv[j] = ok[j] ? v : 0.0;
                     }
                     for (int i = 0; i < OCB; ++i) {
-                        float wv = w[wrow[i] + c * KK + tap];
+                        float wv = weight(wrow[i] + c * KK + tap);
                         for (int j = 0; j < PB; ++j)
                             acc[i][j] += wv * xv[j];
                     }

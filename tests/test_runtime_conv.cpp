@@ -525,7 +525,10 @@ private slots:
         // with 16+ channels run through Winograd (weights transformed on the
         // host once per session). Its rounding error is ~1e-5 of the output
         // scale (outputs here are sums of up to 9 * 64 products of values in
-        // [-1, 1]), inside the same tolerance.
+        // [-1, 1]), inside the same tolerance. Winograd is one of the CPU
+        // kernels (NODUS_KERNELS=cpu runs it on a GPU too).
+        qputenv("NODUS_KERNELS", "cpu");
+        auto restoreKernels = qScopeGuard([] { qunsetenv("NODUS_KERNELS"); });
         OpRun opRun("Conv", attrs, inputs);
         std::vector<bool> weights { false, true, c.bias };
         auto model = weightModel(opRun, weights);
@@ -551,11 +554,15 @@ private slots:
         QTest::addColumn<int>("minCg");
         QTest::addColumn<int>("maxCg");
         QTest::addColumn<bool>("general");
-        QTest::newRow("general") << 1 << 12 << true;
-        QTest::newRow("few channels") << 1 << 6 << false;
-        QTest::newRow("tiled") << 8 << 21 << false;
+        QTest::addColumn<bool>("gpuKernels");
+        QTest::newRow("general") << 1 << 12 << true << false;
+        QTest::newRow("few channels") << 1 << 6 << false << false;
+        QTest::newRow("tiled") << 8 << 21 << false << false;
         // minCg 0: depthwise (one channel in and out per group, conv_dw.comp).
-        QTest::newRow("depthwise") << 0 << 0 << false;
+        QTest::newRow("depthwise") << 0 << 0 << false << false;
+        // The kernels a GPU gets (NODUS_KERNELS=gpu): the general one with
+        // tiles shrunk to one output per invocation at these sizes.
+        QTest::newRow("gpu kernels") << 1 << 24 << false << true;
     }
     void convRandom()
     {
@@ -563,10 +570,16 @@ private slots:
         QFETCH(int, minCg);
         QFETCH(int, maxCg);
         QFETCH(bool, general);
+        QFETCH(bool, gpuKernels);
         if (general)
             qputenv("NODUS_CONV_GENERIC", "1");
-        auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
-        std::mt19937 rng(2024 + minCg + general);
+        if (gpuKernels)
+            qputenv("NODUS_KERNELS", "gpu");
+        auto restore = qScopeGuard([] {
+            qunsetenv("NODUS_CONV_GENERIC");
+            qunsetenv("NODUS_KERNELS");
+        });
+        std::mt19937 rng(2024 + minCg + general + 7 * gpuKernels);
         auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
         bool depthwise = minCg == 0;
         for (int t = 0; t < 24; ++t) {
@@ -613,6 +626,47 @@ private slots:
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
     }
 
+    // The GPU kernels on a conv big enough to keep 2 x 2 tiles (64 x 64
+    // pixels x 64 channels: 65536 invocations) and on one that shrinks them
+    // to single outputs (ResNet's last stage, 7 x 7 x 512 from 256 channels
+    // at stride 2), against the CPU kernels' result.
+    void convGpuKernels_data()
+    {
+        QTest::addColumn<Dims>("xs");
+        QTest::addColumn<Dims>("ws");
+        QTest::addColumn<std::int64_t>("stride");
+        QTest::newRow("2x2 tiles") << Dims { 1, 32, 64, 64 } << Dims { 64, 32, 3, 3 } << std::int64_t(1);
+        QTest::newRow("1x1 tiles") << Dims { 1, 256, 14, 14 } << Dims { 512, 256, 3, 3 } << std::int64_t(2);
+    }
+    void convGpuKernels()
+    {
+        NODUS_REQUIRE_VULKAN();
+        QFETCH(Dims, xs);
+        QFETCH(Dims, ws);
+        QFETCH(std::int64_t, stride);
+        Ints strides { stride, stride }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
+        auto x = randomValues(countOf(xs), 41), w = randomValues(countOf(ws), 42);
+        auto b = randomValues(std::size_t(ws[0]), 43);
+        Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
+        Dims ys;
+        auto expected = convRef(x, xs, w, ws, &b, 1, strides, dil, g, ys);
+        auto conv = [&] {
+            return run("Conv", { intsAttr("strides", strides), intsAttr("pads", pads) },
+                { tensorOf(DataType::Float, xs, x), tensorOf(DataType::Float, ws, w),
+                    tensorOf(DataType::Float, { ws[0] }, b) });
+        };
+        qputenv("NODUS_KERNELS", "cpu");
+        auto cpu = conv();
+        qputenv("NODUS_KERNELS", "gpu");
+        auto restore = qScopeGuard([] { qunsetenv("NODUS_KERNELS"); });
+        auto gpu = conv();
+        QCOMPARE(gpu[0]->dims, ys);
+        NODUS_COMPARE_VALUES(valuesOf(*gpu[0]), expected, 1e-4, 1e-4);
+        NODUS_COMPARE_VALUES(valuesOf(*cpu[0]), expected, 1e-4, 1e-4);
+        // Different kernels sum in a different order.
+        QVERIFY(valuesOf(*gpu[0]) != valuesOf(*cpu[0]));
+    }
+
     // com.microsoft FusedConv: activation(conv + bias + z), on the tiled,
     // the general, the depthwise and the Winograd kernel (session weights).
     void fusedConv_data()
@@ -621,7 +675,7 @@ private slots:
         QTest::addColumn<std::vector<double>>("params");
         QTest::addColumn<bool>("z");
         QTest::addColumn<QString>("kernel");
-        for (QString path : { "tiled", "general", "depthwise", "winograd" }) {
+        for (QString path : { "tiled", "general", "depthwise", "winograd", "gpu" }) {
             QTest::newRow(qPrintable(QString("Relu + z %1").arg(path)))
                 << QString("Relu") << std::vector<double> {} << true << path;
             QTest::newRow(qPrintable(QString("LeakyRelu %1").arg(path)))
@@ -645,7 +699,14 @@ private slots:
         QFETCH(QString, kernel);
         if (kernel == "general")
             qputenv("NODUS_CONV_GENERIC", "1");
-        auto restore = qScopeGuard([] { qunsetenv("NODUS_CONV_GENERIC"); });
+        if (kernel == "gpu")
+            qputenv("NODUS_KERNELS", "gpu");
+        else if (kernel == "winograd" || kernel == "tiled")
+            qputenv("NODUS_KERNELS", "cpu"); // CPU kernels, also on a GPU
+        auto restore = qScopeGuard([] {
+            qunsetenv("NODUS_CONV_GENERIC");
+            qunsetenv("NODUS_KERNELS");
+        });
         bool depthwise = kernel == "depthwise";
         std::int64_t group = depthwise ? 24 : 1;
         // The depthwise rows are a multiple of 4 wide (its vec4 stores);
@@ -761,6 +822,9 @@ private slots:
         std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds {
             { "x", tensorOf(DataType::Float, xs, x) }, { "z", tensorOf(DataType::Float, ys, z) }
         };
+        // The packed-weight cache is conv_tile's, one of the CPU kernels.
+        qputenv("NODUS_KERNELS", "cpu");
+        auto restoreKernels = qScopeGuard([] { qunsetenv("NODUS_KERNELS"); });
         rt::SessionOptions fusedOptions;
         fusedOptions.profile = true;
         rt::Session session(model, fusedOptions);

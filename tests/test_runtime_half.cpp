@@ -114,19 +114,35 @@ private slots:
     {
         QTest::addColumn<ConvShape>("s");
         QTest::addColumn<bool>("half"); // whether the float16 path takes it
-        QTest::newRow("3x3 64 channels") << ConvShape { { 1, 64, 14, 14 }, { 64, 64, 3, 3 }, 1, 1, 1 } << true;
-        QTest::newRow("groups 2") << ConvShape { { 1, 6, 8, 8 }, { 10, 3, 3, 3 }, 2, 1, 1 } << true;
-        QTest::newRow("1x1 batch 2") << ConvShape { { 2, 16, 7, 7 }, { 33, 16, 1, 1 }, 1, 1, 0 } << true;
-        QTest::newRow("7x7 stem stride 2") << ConvShape { { 1, 3, 32, 32 }, { 16, 3, 7, 7 }, 1, 2, 3 } << true;
-        QTest::newRow("odd channels") << ConvShape { { 1, 37, 5, 6 }, { 19, 37, 3, 3 }, 1, 1, 1 } << true;
-        // Depthwise convs keep float32 weights (conv_dw.comp).
-        QTest::newRow("depthwise") << ConvShape { { 1, 12, 9, 10 }, { 12, 1, 3, 3 }, 12, 1, 1 } << false;
+        QTest::addColumn<bool>("gpu"); // NODUS_KERNELS=gpu: the general conv kernel
+        for (bool gpu : { false, true }) {
+            const char* k = gpu ? ", gpu kernels" : "";
+            QTest::newRow(qPrintable(QString("3x3 64 channels%1").arg(k)))
+                << ConvShape { { 1, 64, 14, 14 }, { 64, 64, 3, 3 }, 1, 1, 1 } << true << gpu;
+            QTest::newRow(qPrintable(QString("groups 2%1").arg(k)))
+                << ConvShape { { 1, 6, 8, 8 }, { 10, 3, 3, 3 }, 2, 1, 1 } << true << gpu;
+            QTest::newRow(qPrintable(QString("1x1 batch 2%1").arg(k)))
+                << ConvShape { { 2, 16, 7, 7 }, { 33, 16, 1, 1 }, 1, 1, 0 } << true << gpu;
+            QTest::newRow(qPrintable(QString("7x7 stem stride 2%1").arg(k)))
+                << ConvShape { { 1, 3, 32, 32 }, { 16, 3, 7, 7 }, 1, 2, 3 } << true << gpu;
+            QTest::newRow(qPrintable(QString("odd channels%1").arg(k)))
+                << ConvShape { { 1, 37, 5, 6 }, { 19, 37, 3, 3 }, 1, 1, 1 } << true << gpu;
+            // Few channels: the general kernel on any device.
+            QTest::newRow(qPrintable(QString("2 channels%1").arg(k)))
+                << ConvShape { { 1, 2, 9, 9 }, { 5, 2, 3, 3 }, 1, 1, 1 } << true << gpu;
+            // Depthwise convs keep float32 weights (conv_dw.comp).
+            QTest::newRow(qPrintable(QString("depthwise%1").arg(k)))
+                << ConvShape { { 1, 12, 9, 10 }, { 12, 1, 3, 3 }, 12, 1, 1 } << false << gpu;
+        }
     }
     void conv()
     {
         NODUS_REQUIRE_VULKAN();
         QFETCH(ConvShape, s);
         QFETCH(bool, half);
+        QFETCH(bool, gpu);
+        qputenv("NODUS_KERNELS", gpu ? "gpu" : "cpu");
+        auto restore = qScopeGuard([] { qunsetenv("NODUS_KERNELS"); });
         std::int64_t OC = s.w[0];
         auto x = randomValues(countOf(s.x), 1);
         auto w = randomValues(countOf(s.w), 2, -0.2, 0.2);

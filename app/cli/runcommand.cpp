@@ -256,6 +256,8 @@ int runModel(const Options& o)
     j["device"] = session.device().name;
     j["wall_ms"] = result.wallMs;
     j["dispatches"] = result.dispatches;
+    j["submissions"] = result.submits;
+    j["host_ms"] = { { "record", result.recordMs }, { "wait", result.waitMs }, { "read", result.readMs } };
     j["outputs"] = nlohmann::json::array();
     if (!o.json)
         std::cout << "device: " << session.device().name << " (" << session.device().kind << ")\n";
@@ -303,7 +305,9 @@ int runModel(const Options& o)
     if (o.json)
         std::cout << j.dump() << '\n';
     else
-        std::cout << "wall " << result.wallMs << " ms, " << result.dispatches << " dispatches\n";
+        std::cout << "wall " << result.wallMs << " ms (recording " << result.recordMs << ", waiting for the device "
+                  << result.waitMs << ", reading back " << result.readMs << "), " << result.dispatches
+                  << " dispatches in " << result.submits << " submissions\n";
     return 0;
 }
 
@@ -522,15 +526,27 @@ int conformance(const Options& o)
 
 // ---- bench run
 
-fs::path ortScript()
+// The shell command that runs onnxruntime on MODEL SPEC (tools/ort), or empty
+// when there is none: onnxruntime-node where it is installed, else
+// onnxruntime's Python package. NODUS_ORT_RUNNER names a run.cjs or run.py.
+std::string ortCommand()
 {
-    if (const char* env = std::getenv("NODUS_ORT_RUNNER"))
-        return env;
+    auto quoted = [](const fs::path& p) { return "'" + p.string() + "'"; };
+    auto pythonHasOrt = [] { return std::system("python3 -c 'import onnxruntime' >/dev/null 2>&1") == 0; };
+    if (const char* env = std::getenv("NODUS_ORT_RUNNER")) {
+        fs::path script = env;
+        return (script.extension() == ".py" ? "python3 " : "node ") + quoted(script);
+    }
 #ifdef NODUS_SOURCE_DIR
-    return fs::path(NODUS_SOURCE_DIR) / "tools/ort/run.cjs";
+    const fs::path dir = fs::path(NODUS_SOURCE_DIR) / "tools/ort";
 #else
-    return "tools/ort/run.cjs";
+    const fs::path dir = "tools/ort";
 #endif
+    if (fs::exists(dir / "run.cjs") && fs::exists(dir / "node_modules/onnxruntime-node"))
+        return "node " + quoted(dir / "run.cjs");
+    if (fs::exists(dir / "run.py") && pythonHasOrt())
+        return "python3 " + quoted(dir / "run.py");
+    return {};
 }
 
 int benchRun(const Options& o)
@@ -555,9 +571,8 @@ int benchRun(const Options& o)
     nlohmann::json j { { "model", o.model }, { "median_ms", median(ms) }, { "runs", o.runs },
         { "device", session.device().name }, { "weights", o.halfWeights ? "float16" : "float32" } };
     // The peer: onnxruntime CPU on the same model in the same run.
-    fs::path script = ortScript();
-    if (!o.noOrt && fs::exists(script) && fs::exists(script.parent_path() / "node_modules/onnxruntime-node")
-        && model->format == "onnx") {
+    std::string runner = o.noOrt || model->format != "onnx" ? std::string() : ortCommand();
+    if (!runner.empty()) {
         nlohmann::json spec { { "inputs", nlohmann::json::array() } };
         for (auto& [name, t] : feeds)
             spec["inputs"].push_back(
@@ -568,7 +583,7 @@ int benchRun(const Options& o)
             std::string text = spec.dump();
             [[maybe_unused]] auto w = write(fd, text.data(), text.size());
             close(fd);
-            std::string cmd = "node '" + script.string() + "' '" + o.model + "' " + tmpl + " --runs "
+            std::string cmd = runner + " '" + o.model + "' " + tmpl + " --runs "
                 + std::to_string(o.runs + 1) + " 2>&1";
             std::string out;
             if (FILE* p = popen(cmd.c_str(), "r")) {
@@ -584,6 +599,7 @@ int benchRun(const Options& o)
                 std::vector<double> ort = r["run_ms"].get<std::vector<double>>();
                 ort.erase(ort.begin()); // its warm-up
                 j["onnxruntime_cpu_median_ms"] = median(ort);
+                j["onnxruntime_runner"] = runner.rfind("python3", 0) == 0 ? "python" : "node";
                 j["speed_vs_onnxruntime"] = median(ort) / std::max(median(ms), 1e-9);
             } catch (const std::exception&) {
                 j["onnxruntime_error"] = out.substr(0, 300);

@@ -40,6 +40,12 @@ Recorder::Recorder(VulkanDevice& device, BufferPool& pool, bool timestamps)
     , pool_(pool)
     , timestamps_(timestamps && device.info().timestamps)
 {
+    // The device is shared by sessions, possibly on other threads: command
+    // buffers come from this recorder's own pool.
+    VkCommandPoolCreateInfo pci { VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
+    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pci.queueFamilyIndex = device.queueFamily();
+    vkCheck(vkCreateCommandPool(device.device(), &pci, nullptr, &commandPool_), "vkCreateCommandPool");
 }
 
 Recorder::~Recorder()
@@ -47,7 +53,7 @@ Recorder::~Recorder()
     try {
         flush(true);
     } catch (...) {
-        vkDeviceWaitIdle(device_.device());
+        device_.waitIdle();
     }
     auto destroy = [&](std::unique_ptr<Segment>& s) {
         if (!s)
@@ -61,13 +67,22 @@ Recorder::~Recorder()
         if (s->fence)
             vkDestroyFence(device_.device(), s->fence, nullptr);
         if (s->cmd)
-            vkFreeCommandBuffers(device_.device(), device_.commandPool(), 1, &s->cmd);
+            vkFreeCommandBuffers(device_.device(), commandPool_, 1, &s->cmd);
     };
     destroy(open_);
     for (auto& s : spare_)
         destroy(s);
     for (auto& s : pending_)
         destroy(s);
+    vkDestroyCommandPool(device_.device(), commandPool_, nullptr);
+}
+
+void Recorder::beginRun()
+{
+    timings_.clear();
+    dispatches_ = 0;
+    submits_ = 0;
+    openNode_ = -1;
 }
 
 Recorder::Segment& Recorder::current()
@@ -87,7 +102,7 @@ Recorder::Segment& Recorder::current()
         } else {
             open_ = std::make_unique<Segment>();
             VkCommandBufferAllocateInfo ai { VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO };
-            ai.commandPool = device_.commandPool();
+            ai.commandPool = commandPool_;
             ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
             ai.commandBufferCount = 1;
             vkCheck(vkAllocateCommandBuffers(device_.device(), &ai, &open_->cmd), "vkAllocateCommandBuffers");
@@ -154,12 +169,19 @@ void Recorder::flush(bool wait)
         Segment& s = *open_;
         if (openNode_ >= 0 && s.queries && !s.marks.empty() && s.marks.back().first == openNode_)
             vkCmdWriteTimestamp(s.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, s.marks.back().second + 1);
+        // Everything the segment wrote becomes visible to host reads after
+        // its fence.
+        VkMemoryBarrier host { VK_STRUCTURE_TYPE_MEMORY_BARRIER };
+        host.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+        host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+        vkCmdPipelineBarrier(s.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &host, 0, nullptr, 0, nullptr);
         vkCheck(vkEndCommandBuffer(s.cmd), "vkEndCommandBuffer");
         s.recording = false;
         VkSubmitInfo si { VK_STRUCTURE_TYPE_SUBMIT_INFO };
         si.commandBufferCount = 1;
         si.pCommandBuffers = &s.cmd;
-        vkCheck(vkQueueSubmit(device_.queue(), 1, &si, s.fence), "vkQueueSubmit");
+        device_.submit(si, s.fence);
         ++submits_;
         pending_.push_back(std::move(open_));
     }
@@ -199,15 +221,16 @@ void Recorder::endNode()
         flush(false);
 }
 
+// Between dispatches: device reads and writes only. The host reads only
+// after a segment's fence, behind the one host barrier flush() records last.
 void Recorder::barrier()
 {
     VkMemoryBarrier mb { VK_STRUCTURE_TYPE_MEMORY_BARRIER };
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT
-        | VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_HOST_READ_BIT;
+        | VK_ACCESS_TRANSFER_WRITE_BIT;
     vkCmdPipelineBarrier(current().cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb,
-        0, nullptr, 0, nullptr);
+        VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
 }
 
 BufferRef Recorder::paramBlock(std::span<const std::uint32_t> params)

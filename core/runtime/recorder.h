@@ -76,6 +76,12 @@ public:
     // Bytes per texel of a texel-buffer format the shaders use.
     static std::uint32_t texelSize(VkFormat format);
 
+    // Starts the counts and timings of a new run. A session keeps its
+    // recorder, so its command buffers, fences, descriptor and query pools
+    // serve every run (creating them per run cost more than the work on a
+    // GPU); call after a waiting flush.
+    void beginRun();
+
     std::uint64_t dispatchCount() const { return dispatches_; }
     std::uint64_t submitCount() const { return submits_; }
 
@@ -89,6 +95,7 @@ private:
 
     VulkanDevice& device_;
     BufferPool& pool_;
+    VkCommandPool commandPool_ = VK_NULL_HANDLE;
     bool timestamps_;
     std::vector<std::unique_ptr<Segment>> pending_;
     std::unique_ptr<Segment> open_;

@@ -10,6 +10,7 @@
 #include "runtimeerror.h"
 #include "vulkandevice.h"
 
+#include <exception>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -84,13 +85,16 @@ std::vector<std::string> unsupportedOps(const Model& model)
 
 struct Session::Impl {
     SessionOptions options;
-    std::unique_ptr<VulkanDevice> device;
+    std::shared_ptr<VulkanDevice> device;
     std::unique_ptr<BufferPool> pool;
     std::unordered_map<const Tensor*, RtValue> weights;
     DerivedWeights derived;
+    // Kept from run to run (Recorder::beginRun); dropped after a failed run.
+    std::unique_ptr<Recorder> recorder;
     int opset = 17;
     ~Impl()
     {
+        recorder.reset();
         derived.clear();
         weights.clear();
         pool.reset();
@@ -112,7 +116,7 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
     }
     impl_->options = std::move(options);
     impl_->opset = defaultOpset(*model_);
-    impl_->device = std::make_unique<VulkanDevice>(impl_->options.device);
+    impl_->device = VulkanDevice::shared(impl_->options.device);
     impl_->pool = std::make_unique<BufferPool>(*impl_->device);
     if (impl_->options.halfWeights && !impl_->device->info().halfWeights)
         throw RuntimeError(impl_->device->info().name
@@ -205,7 +209,21 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
         inputs.push_back(rtTensor(*given));
     }
 
-    Recorder recorder(*impl_->device, *impl_->pool, impl_->options.profile);
+    if (!impl_->recorder)
+        impl_->recorder = std::make_unique<Recorder>(*impl_->device, *impl_->pool, impl_->options.profile);
+    impl_->recorder->beginRun();
+    Recorder& recorder = *impl_->recorder;
+    // A run that throws may leave work recorded or in flight: the next run
+    // starts on a fresh recorder (destroyed after the executor below).
+    struct DropOnThrow {
+        std::unique_ptr<Recorder>& recorder;
+        int exceptions = std::uncaught_exceptions();
+        ~DropOnThrow()
+        {
+            if (std::uncaught_exceptions() > exceptions)
+                recorder.reset();
+        }
+    } dropOnThrow { impl_->recorder };
     Executor::Options eo;
     eo.keepIntermediates = impl_->options.keepIntermediates;
     eo.hostShapeArithmetic = impl_->options.hostShapeArithmetic;
@@ -227,6 +245,11 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
         throw;
     }
 
+    auto since = [](std::chrono::steady_clock::time_point t) {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+    };
+    const double recordMs = since(start);
+    const auto waitStart = std::chrono::steady_clock::now();
     std::vector<RtValue*> toRead;
     for (auto& o : outputs) {
         toRead.push_back(&o);
@@ -246,6 +269,8 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
     recorder.flush(true);
 
     RunResult result;
+    result.recordMs = recordMs;
+    result.waitMs = since(waitStart);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const RtValue& o = outputs[i];
         const std::string& name = graph.outputs[i]->name();
@@ -283,7 +308,8 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
     }
     result.dispatches = recorder.dispatchCount();
     result.submits = recorder.submitCount();
-    result.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    result.wallMs = since(start);
+    result.readMs = result.wallMs - result.recordMs - result.waitMs;
     return result;
 }
 

@@ -68,6 +68,10 @@ struct RunResult {
     std::map<std::string, std::shared_ptr<Tensor>> intermediates;
     std::vector<NodeTiming> timings; // profile
     double wallMs = 0;
+    // Where the wall time went on the host: recording the graph (with any
+    // waits a host-side op needed), waiting for the device to finish, and
+    // reading the results back.
+    double recordMs = 0, waitMs = 0, readMs = 0;
     std::uint64_t dispatches = 0;
     std::uint64_t submits = 0;
 };

@@ -50,10 +50,10 @@ std::uint32_t shaderLocalSizeX(std::string_view name)
     return 0;
 }
 
-void vkCheck(VkResult result, const char* what)
+namespace {
+
+std::string resultText(VkResult result)
 {
-    if (result == VK_SUCCESS)
-        return;
     std::string reason;
     switch (result) {
     case VK_ERROR_OUT_OF_HOST_MEMORY: reason = "out of host memory"; break;
@@ -62,39 +62,46 @@ void vkCheck(VkResult result, const char* what)
     case VK_ERROR_INITIALIZATION_FAILED: reason = "initialization failed"; break;
     case VK_ERROR_INCOMPATIBLE_DRIVER: reason = "no compatible Vulkan driver"; break;
     case VK_TIMEOUT: reason = "timed out"; break;
+    case VK_ERROR_LAYER_NOT_PRESENT: reason = "a layer is missing"; break;
+    case VK_ERROR_EXTENSION_NOT_PRESENT: reason = "an extension is missing"; break;
     default: reason = "VkResult " + std::to_string(int(result)); break;
     }
-    throw RuntimeError(std::string("Vulkan: ") + what + " failed: " + reason);
+    return reason;
+}
+
+} // namespace
+
+void vkCheck(VkResult result, const char* what)
+{
+    if (result != VK_SUCCESS)
+        throw RuntimeError(std::string("Vulkan: ") + what + " failed: " + resultText(result));
 }
 
 namespace {
 
-struct Instance {
-    VkInstance handle = VK_NULL_HANDLE;
-    Instance()
-    {
-        VkApplicationInfo app { VK_STRUCTURE_TYPE_APPLICATION_INFO };
-        app.pApplicationName = "Nodus";
-        app.apiVersion = VK_API_VERSION_1_1;
-        VkInstanceCreateInfo ci { VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
-        ci.pApplicationInfo = &app;
-        VkResult r = vkCreateInstance(&ci, nullptr, &handle);
-        if (r != VK_SUCCESS)
-            throw RuntimeError("no Vulkan driver could be loaded (install mesa-vulkan-drivers for the CPU "
-                               "driver lavapipe, or your GPU's Vulkan driver)");
+// The process's VkInstance, created on first use and kept: instances are
+// not made per session (see VulkanDevice). A failed creation is retried on
+// the next call.
+VkInstance sharedInstance()
+{
+    static std::mutex mutex;
+    static VkInstance instance = VK_NULL_HANDLE;
+    std::lock_guard lock(mutex);
+    if (instance)
+        return instance;
+    VkApplicationInfo app { VK_STRUCTURE_TYPE_APPLICATION_INFO };
+    app.pApplicationName = "Nodus";
+    app.apiVersion = VK_API_VERSION_1_1;
+    VkInstanceCreateInfo ci { VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
+    ci.pApplicationInfo = &app;
+    VkResult r = vkCreateInstance(&ci, nullptr, &instance);
+    if (r != VK_SUCCESS) {
+        instance = VK_NULL_HANDLE;
+        throw RuntimeError("no Vulkan driver could be loaded (vkCreateInstance: " + resultText(r)
+            + "; install mesa-vulkan-drivers for the CPU driver lavapipe, or your GPU's Vulkan driver)");
     }
-    ~Instance()
-    {
-        if (handle)
-            vkDestroyInstance(handle, nullptr);
-    }
-    VkInstance release()
-    {
-        VkInstance h = handle;
-        handle = VK_NULL_HANDLE;
-        return h;
-    }
-};
+    return instance;
+}
 
 int rank(VkPhysicalDeviceType t)
 {
@@ -187,6 +194,9 @@ std::vector<Candidate> candidates(VkInstance instance)
         vkGetPhysicalDeviceFormatProperties(pd, VK_FORMAT_R16G16B16A16_SFLOAT, &half);
         c.info.halfWeights = (half.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) != 0;
         c.info.timestamps = families[*family].timestampValidBits > 0 && props.limits.timestampPeriod > 0;
+        c.info.gpu = props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU
+            || props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU
+            || props.deviceType == VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU;
         for (std::uint32_t h = 0; h < mem.memoryHeapCount; ++h)
             if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
                 c.info.memoryBytes = std::max<std::uint64_t>(c.info.memoryBytes, mem.memoryHeaps[h].size);
@@ -209,17 +219,40 @@ std::string lower(std::string s)
 
 std::vector<DeviceInfo> listDevices()
 {
-    Instance instance;
     std::vector<DeviceInfo> out;
-    for (auto& c : candidates(instance.handle))
+    for (auto& c : candidates(sharedInstance()))
         out.push_back(c.info);
     return out;
 }
 
+std::shared_ptr<VulkanDevice> VulkanDevice::shared(const std::string& choice)
+{
+    // Never destroyed: devices outlive every session, and destroying them
+    // from static destructors would race the drivers' own teardown.
+    static std::mutex mutex;
+    static auto* devices = new std::map<std::string, std::shared_ptr<VulkanDevice>>();
+    auto env = [](const char* name) {
+        const char* v = std::getenv(name);
+        return std::string(v ? v : "");
+    };
+    std::string key = (choice.empty() ? env("NODUS_VULKAN_DEVICE") : choice) + '\n' + env("NODUS_KERNELS") + '\n'
+        + env("NODUS_MAX_BINDING_BYTES");
+    std::lock_guard lock(mutex);
+    auto& slot = (*devices)[key];
+    if (!slot) {
+        try {
+            slot = std::make_shared<VulkanDevice>(choice);
+        } catch (...) {
+            devices->erase(key);
+            throw;
+        }
+    }
+    return slot;
+}
+
 VulkanDevice::VulkanDevice(const std::string& requested)
 {
-    Instance instance;
-    auto all = candidates(instance.handle);
+    auto all = candidates(sharedInstance());
     if (all.empty())
         throw RuntimeError("Vulkan found no device with a compute queue (install mesa-vulkan-drivers for lavapipe)");
     std::string choice = requested;
@@ -248,6 +281,12 @@ VulkanDevice::VulkanDevice(const std::string& requested)
     }
     physical_ = picked->pd;
     info_ = picked->info;
+    if (const char* env = std::getenv("NODUS_KERNELS"); env && *env) {
+        std::string k = lower(env);
+        if (k != "gpu" && k != "cpu")
+            throw RuntimeError(std::string("NODUS_KERNELS must be gpu or cpu, got '") + env + "'");
+        info_.gpu = k == "gpu";
+    }
     queueFamily_ = picked->family;
 
     VkPhysicalDeviceProperties props;
@@ -291,13 +330,7 @@ VulkanDevice::VulkanDevice(const std::string& requested)
     dci.pQueueCreateInfos = &qci;
     dci.pEnabledFeatures = &features;
     vkCheck(vkCreateDevice(physical_, &dci, nullptr, &device_), "vkCreateDevice");
-    instance_ = instance.release();
     vkGetDeviceQueue(device_, queueFamily_, 0, &queue_);
-
-    VkCommandPoolCreateInfo pci { VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO };
-    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-    pci.queueFamilyIndex = queueFamily_;
-    vkCheck(vkCreateCommandPool(device_, &pci, nullptr, &commandPool_), "vkCreateCommandPool");
     VkPipelineCacheCreateInfo cci { VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
     vkCheck(vkCreatePipelineCache(device_, &cci, nullptr, &pipelineCache_), "vkCreatePipelineCache");
 
@@ -322,11 +355,20 @@ VulkanDevice::~VulkanDevice()
             vkDestroyDescriptorSetLayout(device_, l.first, nullptr);
         }
         vkDestroyPipelineCache(device_, pipelineCache_, nullptr);
-        vkDestroyCommandPool(device_, commandPool_, nullptr);
         vkDestroyDevice(device_, nullptr);
     }
-    if (instance_)
-        vkDestroyInstance(instance_, nullptr);
+}
+
+void VulkanDevice::submit(const VkSubmitInfo& info, VkFence fence)
+{
+    std::lock_guard lock(queueMutex_);
+    vkCheck(vkQueueSubmit(queue_, 1, &info, fence), "vkQueueSubmit");
+}
+
+void VulkanDevice::waitIdle()
+{
+    std::lock_guard lock(queueMutex_);
+    vkDeviceWaitIdle(device_);
 }
 
 std::uint32_t VulkanDevice::memoryType(std::uint32_t allowedBits, bool hostVisible) const

@@ -23,6 +23,10 @@ struct DeviceInfo {
     bool halfWeights = false; // float16 texel buffers: SessionOptions::halfWeights
     bool int64 = false; // shaderInt64
     bool timestamps = false; // compute queue timestamps
+    // Kernels are chosen for a GPU: many small work items, where a CPU
+    // implementation (lavapipe) wants few, large ones that fill its cores'
+    // vector lanes. NODUS_KERNELS=gpu or cpu overrides it (tests, measuring).
+    bool gpu = false;
     std::uint64_t memoryBytes = 0;
 };
 
@@ -36,12 +40,24 @@ std::vector<DeviceInfo> listDevices();
 // constants; binding 0 of every kernel is its parameter block (a uniform
 // buffer), bindings 1..n
 // the tensors.
+//
+// Sessions share one VulkanDevice per device (and the process one
+// VkInstance): drivers limit how many a process may create over its life
+// (NVIDIA's 580 driver refused vkCreateInstance with
+// VK_ERROR_INCOMPATIBLE_DRIVER after about a thousand, which a test suite
+// reaches), and a shared device keeps the pipelines it compiled. Its queue
+// is used under a lock (submit, waitIdle); each Recorder has its own command
+// pool.
 class VulkanDevice {
 public:
     // `choice`: empty for the best device, else an index or a case-insensitive
     // part of the device name ("llvmpipe", "nvidia"). NODUS_VULKAN_DEVICE in
     // the environment is used when `choice` is empty.
     explicit VulkanDevice(const std::string& choice = {});
+    // The process's device for `choice` (and the NODUS_KERNELS and
+    // NODUS_MAX_BINDING_BYTES settings it was opened with), opened on first
+    // use and kept for the rest of the process.
+    static std::shared_ptr<VulkanDevice> shared(const std::string& choice = {});
     ~VulkanDevice();
     VulkanDevice(const VulkanDevice&) = delete;
     VulkanDevice& operator=(const VulkanDevice&) = delete;
@@ -49,9 +65,11 @@ public:
     const DeviceInfo& info() const { return info_; }
     VkDevice device() const { return device_; }
     VkPhysicalDevice physicalDevice() const { return physical_; }
-    VkQueue queue() const { return queue_; }
     std::uint32_t queueFamily() const { return queueFamily_; }
-    VkCommandPool commandPool() const { return commandPool_; }
+    // vkQueueSubmit and vkDeviceWaitIdle on the device's queue, which
+    // sessions on several threads share.
+    void submit(const VkSubmitInfo& info, VkFence fence);
+    void waitIdle();
     const VkPhysicalDeviceLimits& limits() const { return limits_; }
     float timestampPeriodNs() const { return timestampPeriod_; }
     // The most bytes one storage-buffer binding may span: the device's
@@ -85,12 +103,11 @@ public:
     static constexpr std::uint32_t kPushConstantBytes = 128;
 
 private:
-    VkInstance instance_ = VK_NULL_HANDLE;
     VkPhysicalDevice physical_ = VK_NULL_HANDLE;
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
+    std::mutex queueMutex_;
     std::uint32_t queueFamily_ = 0;
-    VkCommandPool commandPool_ = VK_NULL_HANDLE;
     VkPipelineCache pipelineCache_ = VK_NULL_HANDLE;
     VkPhysicalDeviceLimits limits_ {};
     VkPhysicalDeviceMemoryProperties memory_ {};

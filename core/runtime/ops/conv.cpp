@@ -615,11 +615,32 @@ void runConv(KernelContext& ctx, bool fused)
             ctx.fail("Z " + shapeText(ctx.shape(3)) + " does not match the output " + shapeText(outShape(xs, OC, w)));
         e.zb = ctx.buffer(3);
     }
-    if (runWinogradConv(ctx, w, group, hasBias, e) || runTiledConv(ctx, w, group, hasBias, e)
-        || runDepthwiseConv(ctx, w, group, hasBias, e))
+    // Winograd and conv_tile give each invocation a large tile, which fills
+    // a CPU's vector lanes; on a GPU their few invocations leave most of it
+    // idle (ResNet-18's 7x7x512 convs ran as 128 invocations, 10 ms each on
+    // an H100), so GPUs take the general kernel with small tiles below.
+    const bool gpu = ctx.executor().device().info().gpu;
+    if (!gpu && (runWinogradConv(ctx, w, group, hasBias, e) || runTiledConv(ctx, w, group, hasBias, e)))
+        return;
+    if (runDepthwiseConv(ctx, w, group, hasBias, e))
         return;
 
     std::uint32_t ocb = OC / group >= 4 ? 4 : OC / group >= 2 ? 2 : 1, pb = ocb == 4 ? 4 : 8;
+    if (gpu) {
+        // Halve the tile (pixels first) until the conv has 64k invocations
+        // or one output each: an H100 holds 270k resident, and fewer, larger
+        // tiles leave its multiprocessors waiting on loads.
+        auto invocations = [&] {
+            return std::uint64_t((npix + pb - 1) / pb) * std::uint64_t((OC / group + ocb - 1) / ocb)
+                * std::uint64_t(group * N);
+        };
+        while ((ocb > 1 || pb > 1) && invocations() < 65536) {
+            if (pb >= ocb && pb > 1)
+                pb /= 2;
+            else
+                ocb /= 2;
+        }
+    }
     std::uint32_t blocks = std::uint32_t((OC / group + ocb - 1) / ocb);
     auto p = convParams(ctx, C, w, OC, group, blocks);
     p.push_back(floatBits(e.alpha));
@@ -628,8 +649,17 @@ void runConv(KernelContext& ctx, bool fused)
     // Without input channels the output is the bias; the shader reads
     // neither x nor w then, so the output stands in for them.
     BufferRef x = C > 0 ? ctx.buffer(0) : y;
-    BufferRef wb = C > 0 ? ctx.buffer(1) : y;
-    ctx.dispatch("conv", { hasBias ? 1u : 0u, ocb, pb, e.act, e.z ? 1u : 0u }, p,
+    // Float16 weights: two halves a word, in the weights' own order.
+    std::optional<BufferRef> half = C == 0 ? std::nullopt
+                                           : ctx.halfWeight(1, "conv f16", (std::uint64_t(ctx.count(1)) + 1) / 2 * 4,
+                                               [](std::span<const float> w, std::span<std::byte> out) {
+                                                   auto* h = reinterpret_cast<std::uint16_t*>(out.data());
+                                                   std::fill(h, h + out.size() / 2, std::uint16_t(0));
+                                                   for (std::size_t i = 0; i < w.size(); ++i)
+                                                       h[i] = floatToFloat16(w[i]);
+                                               });
+    BufferRef wb = half ? *half : C > 0 ? ctx.buffer(1) : y;
+    ctx.dispatch("conv", { hasBias ? 1u : 0u, ocb, pb, e.act, e.z ? 1u : 0u, half ? 1u : 0u }, p,
         { x, wb, hasBias ? ctx.buffer(2) : wb, y, e.z ? e.zb : y }, groupsFor(ctx, (npix + pb - 1) / pb, 64),
         channelGroups(ctx, group, blocks), groupsFor(ctx, N, 1));
 }
