@@ -79,13 +79,17 @@ void vkCheck(VkResult result, const char* what)
 
 namespace {
 
-// The process's VkInstance, created on first use and kept: instances are
-// not made per session (see VulkanDevice). A failed creation is retried on
-// the next call.
-VkInstance sharedInstance()
+// The process's VkInstance, created on first use. Devices hold it too, so it
+// is destroyed (at exit) only after the last of them.
+struct InstanceHolder {
+    VkInstance handle = VK_NULL_HANDLE;
+    ~InstanceHolder() { vkDestroyInstance(handle, nullptr); }
+};
+
+std::shared_ptr<InstanceHolder> sharedInstance()
 {
     static std::mutex mutex;
-    static VkInstance instance = VK_NULL_HANDLE;
+    static std::shared_ptr<InstanceHolder> instance;
     std::lock_guard lock(mutex);
     if (instance)
         return instance;
@@ -94,12 +98,13 @@ VkInstance sharedInstance()
     app.apiVersion = VK_API_VERSION_1_1;
     VkInstanceCreateInfo ci { VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO };
     ci.pApplicationInfo = &app;
-    VkResult r = vkCreateInstance(&ci, nullptr, &instance);
-    if (r != VK_SUCCESS) {
-        instance = VK_NULL_HANDLE;
+    VkInstance handle = VK_NULL_HANDLE;
+    VkResult r = vkCreateInstance(&ci, nullptr, &handle);
+    if (r != VK_SUCCESS)
         throw RuntimeError("no Vulkan driver could be loaded (vkCreateInstance: " + resultText(r)
             + "; install mesa-vulkan-drivers for the CPU driver lavapipe, or your GPU's Vulkan driver)");
-    }
+    instance = std::make_shared<InstanceHolder>();
+    instance->handle = handle;
     return instance;
 }
 
@@ -220,17 +225,19 @@ std::string lower(std::string s)
 std::vector<DeviceInfo> listDevices()
 {
     std::vector<DeviceInfo> out;
-    for (auto& c : candidates(sharedInstance()))
+    auto instance = sharedInstance();
+    for (auto& c : candidates(instance->handle))
         out.push_back(c.info);
     return out;
 }
 
 std::shared_ptr<VulkanDevice> VulkanDevice::shared(const std::string& choice)
 {
-    // Never destroyed: devices outlive every session, and destroying them
-    // from static destructors would race the drivers' own teardown.
+    // Kept to the end of the process; a device still held by a session then
+    // goes with its last session.
     static std::mutex mutex;
-    static auto* devices = new std::map<std::string, std::shared_ptr<VulkanDevice>>();
+    static std::map<std::string, std::shared_ptr<VulkanDevice>> deviceMap;
+    auto* devices = &deviceMap;
     auto env = [](const char* name) {
         const char* v = std::getenv(name);
         return std::string(v ? v : "");
@@ -252,7 +259,9 @@ std::shared_ptr<VulkanDevice> VulkanDevice::shared(const std::string& choice)
 
 VulkanDevice::VulkanDevice(const std::string& requested)
 {
-    auto all = candidates(sharedInstance());
+    auto instance = sharedInstance();
+    instance_ = instance;
+    auto all = candidates(instance->handle);
     if (all.empty())
         throw RuntimeError("Vulkan found no device with a compute queue (install mesa-vulkan-drivers for lavapipe)");
     std::string choice = requested;

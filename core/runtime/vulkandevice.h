@@ -103,6 +103,7 @@ public:
     static constexpr std::uint32_t kPushConstantBytes = 128;
 
 private:
+    std::shared_ptr<void> instance_; // the process's instance, kept while this device lives
     VkPhysicalDevice physical_ = VK_NULL_HANDLE;
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
