@@ -60,11 +60,11 @@ void main()
         }
         break;
     }
-    case 5: { float m = x - y * floor(exact_div(x, y)); r = m; break; }  // Mod (fmod = 0): sign of divisor
+    case 5: r = x - y * floor(exact_div(x, y)); break;        // Mod (fmod = 0): sign of divisor
     case 6: r = isnan(x) || isnan(y) ? x + y : min(x, y); break;
     case 7: r = isnan(x) || isnan(y) ? x + y : max(x, y); break;
     case 8: r = x < 0.0 ? x * y : x; break;                   // PRelu
-    case 17: r = x - y * trunc(exact_div(x, y)); break;                 // Mod fmod = 1
+    case 17: r = x - y * trunc(exact_div(x, y)); break;       // Mod fmod = 1
     }
 #else
     switch (OP) {

@@ -78,8 +78,7 @@ public:
 
     // Starts the counts and timings of a new run. A session keeps its
     // recorder, so its command buffers, fences, descriptor and query pools
-    // serve every run (creating them per run cost more than the work on a
-    // GPU); call after a waiting flush.
+    // serve every run; call after a waiting flush.
     void beginRun();
 
     std::uint64_t dispatchCount() const { return dispatches_; }

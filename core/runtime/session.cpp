@@ -10,9 +10,9 @@
 #include "runtimeerror.h"
 #include "vulkandevice.h"
 
-#include <exception>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <random>
 #include <set>
 

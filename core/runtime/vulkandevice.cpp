@@ -236,8 +236,7 @@ std::shared_ptr<VulkanDevice> VulkanDevice::shared(const std::string& choice)
     // Kept to the end of the process; a device still held by a session then
     // goes with its last session.
     static std::mutex mutex;
-    static std::map<std::string, std::shared_ptr<VulkanDevice>> deviceMap;
-    auto* devices = &deviceMap;
+    static std::map<std::string, std::shared_ptr<VulkanDevice>> devices;
     auto env = [](const char* name) {
         const char* v = std::getenv(name);
         return std::string(v ? v : "");
@@ -245,16 +244,11 @@ std::shared_ptr<VulkanDevice> VulkanDevice::shared(const std::string& choice)
     std::string key = (choice.empty() ? env("NODUS_VULKAN_DEVICE") : choice) + '\n' + env("NODUS_KERNELS") + '\n'
         + env("NODUS_MAX_BINDING_BYTES");
     std::lock_guard lock(mutex);
-    auto& slot = (*devices)[key];
-    if (!slot) {
-        try {
-            slot = std::make_shared<VulkanDevice>(choice);
-        } catch (...) {
-            devices->erase(key);
-            throw;
-        }
-    }
-    return slot;
+    if (auto it = devices.find(key); it != devices.end())
+        return it->second;
+    auto device = std::make_shared<VulkanDevice>(choice);
+    devices.emplace(key, device);
+    return device;
 }
 
 VulkanDevice::VulkanDevice(const std::string& requested)

@@ -654,9 +654,10 @@ void runConv(KernelContext& ctx, bool fused)
                                            : ctx.halfWeight(1, "conv f16", (std::uint64_t(ctx.count(1)) + 1) / 2 * 4,
                                                [](std::span<const float> w, std::span<std::byte> out) {
                                                    auto* h = reinterpret_cast<std::uint16_t*>(out.data());
-                                                   std::fill(h, h + out.size() / 2, std::uint16_t(0));
                                                    for (std::size_t i = 0; i < w.size(); ++i)
                                                        h[i] = floatToFloat16(w[i]);
+                                                   if (w.size() % 2)
+                                                       h[w.size()] = 0; // the last word's unused half
                                                });
     BufferRef wb = half ? *half : C > 0 ? ctx.buffer(1) : y;
     ctx.dispatch("conv", { hasBias ? 1u : 0u, ocb, pb, e.act, e.z ? 1u : 0u, half ? 1u : 0u }, p,
