@@ -1,7 +1,9 @@
 #version 450
 // The 36 GEMMs of a Winograd F(4x4, 3x3) conv (conv_wino_in.comp has the
 // overview): M[b][oc][t] = sum_c U[b][oc][c] * V[b][c][t] for each
-// frequency b, the bulk of the work.
+// frequency b, the bulk of the work. runGemmConv runs a whole conv as one
+// of these GEMMs (one batch: output pixels as rows, output channels as
+// slots).
 //
 // Built like conv_tile.comp, for lavapipe (texel fetches are vector
 // gathers, storage-buffer loads per-lane loops, shuffles cheap): each
@@ -27,6 +29,10 @@
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const int OCB = 16;
 layout(constant_id = 1) const int PB = 8;
+// The slot operand is packed per slot group, [36][slot groups][Cp][8 * PB],
+// so a team reads one sequential stream (runGemmConv's weights: read in
+// rows of 512 bytes 2 KB apart, a 37 MB operand streamed at 3 GB/s).
+layout(constant_id = 2) const uint SLOTS_PACKED = 0;
 
 layout(binding = 1) uniform samplerBuffer U;
 layout(binding = 2) uniform samplerBuffer V;
@@ -47,6 +53,10 @@ void main()
     uint t0 = (g8 * 8u + l8) * uint(PB);
     int vb = int((b * Cp * Tp + t0) / 4u);
     int vstride = int(Tp / 4u);
+    if (SLOTS_PACKED != 0) {
+        vb = int(((b * groups8 + g8) * Cp * 8u + l8) * uint(PB / 4));
+        vstride = 2 * PB;
+    }
     int ub = int(((b * blocks + ob) * Cp + l8) * uint(OCB / 4));
 
     float acc[OCB][PB];

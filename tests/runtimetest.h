@@ -233,7 +233,7 @@ inline std::shared_ptr<Model> weightModel(const OpRun& run, const std::vector<bo
 }
 
 // Runs weightModel's model, feeding the inputs that are not weights.
-inline std::vector<std::shared_ptr<Tensor>> runWeightModel(const std::shared_ptr<Model>& model, const OpRun& run,
+inline rt::RunResult runWeightModelResult(const std::shared_ptr<Model>& model, const OpRun& run,
     const std::vector<bool>& weights, rt::SessionOptions options = {})
 {
     options.hostShapeArithmetic = false;
@@ -242,7 +242,13 @@ inline std::vector<std::shared_ptr<Tensor>> runWeightModel(const std::shared_ptr
     for (std::size_t i = 0; i < run.inputs.size(); ++i)
         if (run.inputs[i] && !(i < weights.size() && weights[i]))
             feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds).outputs;
+    return session.run(feeds);
+}
+
+inline std::vector<std::shared_ptr<Tensor>> runWeightModel(const std::shared_ptr<Model>& model, const OpRun& run,
+    const std::vector<bool>& weights, rt::SessionOptions options = {})
+{
+    return runWeightModelResult(model, run, weights, std::move(options)).outputs;
 }
 
 // Largest |a-b| - tol*|b|-style check; names the first bad index on failure.

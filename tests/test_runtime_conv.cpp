@@ -131,6 +131,7 @@ struct ConvCase {
     std::string autoPad = "NOTSET";
     bool bias = true;
     bool winograd = false; // runWinogradConv takes it (with session weights)
+    bool gemm = false; // runGemmConv takes it (with session weights)
 };
 
 std::vector<std::shared_ptr<Tensor>> run(std::string op, std::vector<Attribute> attrs,
@@ -488,6 +489,19 @@ private slots:
             << ConvCase { { 1, 48, 30, 30 }, { 32, 48, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 }, "NOTSET", false, true };
         QTest::newRow("winograd same upper 40 wide")
             << ConvCase { { 1, 36, 16, 40 }, { 40, 36, 3, 3 }, 1, {}, {}, {}, "SAME_UPPER", true, true };
+        // One GEMM over all output pixels (session weights, outputs of up
+        // to 64 pixels with 64+ channels): blocks of 8 and of 16 pixels,
+        // output channels past the last slot group, K not a multiple of 8,
+        // strides, dilations, asymmetric pads, batch 2, a 1x1 and a 5x3
+        // kernel.
+        QTest::newRow("gemm 7x7 512 channels")
+            << ConvCase { { 1, 64, 7, 7 }, { 512, 64, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 }, "NOTSET", true, false, true };
+        QTest::newRow("gemm stride 2 odd channels") << ConvCase { { 1, 37, 13, 11 }, { 70, 37, 3, 3 }, 1, { 2, 2 }, {},
+            { 1, 0, 1, 2 }, "NOTSET", true, false, true };
+        QTest::newRow("gemm 2x3 output batch 2 no bias") << ConvCase { { 2, 16, 6, 7 }, { 72, 16, 5, 3 }, 1, { 2, 2 },
+            { 1, 2 }, { 0, 0, 0, 0 }, "NOTSET", false, false, true };
+        QTest::newRow("gemm 1x1") << ConvCase { { 1, 96, 5, 5 }, { 130, 96, 1, 1 }, 1, {}, {}, {}, "NOTSET", true,
+            false, true };
     }
     void conv()
     {
@@ -543,6 +557,19 @@ private slots:
         auto direct = runWeightModel(model, opRun, weights);
         NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
         QCOMPARE(valuesOf(*direct[0]) != valuesOf(*fromWeights[0]), c.winograd);
+        qunsetenv("NODUS_CONV_NO_WINOGRAD");
+        // The GEMM path sums in the order conv_tile does, so its values can
+        // match bit for bit; its three passes (patches, GEMM, transpose)
+        // show it ran: NODUS_CONV_NO_GEMM changes the dispatch count exactly
+        // where the case says the GEMM runs.
+        auto viaGemm = runWeightModelResult(model, opRun, weights);
+        qputenv("NODUS_CONV_NO_GEMM", "1");
+        auto restoreGemm = qScopeGuard([] { qunsetenv("NODUS_CONV_NO_GEMM"); });
+        auto noGemm = runWeightModelResult(model, opRun, weights);
+        NODUS_COMPARE_VALUES(valuesOf(*noGemm.outputs[0]), expected, 1e-4, 1e-4);
+        QCOMPARE(viaGemm.dispatches != noGemm.dispatches, c.gemm);
+        if (c.gemm)
+            QCOMPARE(viaGemm.dispatches, std::uint64_t(3));
     }
 
     // Random sweeps over shapes and attributes catch tile-edge mistakes the
@@ -675,7 +702,7 @@ private slots:
         QTest::addColumn<std::vector<double>>("params");
         QTest::addColumn<bool>("z");
         QTest::addColumn<QString>("kernel");
-        for (QString path : { "tiled", "general", "depthwise", "winograd", "gpu" }) {
+        for (QString path : { "tiled", "general", "depthwise", "winograd", "gemm", "gpu" }) {
             QTest::newRow(qPrintable(QString("Relu + z %1").arg(path)))
                 << QString("Relu") << std::vector<double> {} << true << path;
             QTest::newRow(qPrintable(QString("LeakyRelu %1").arg(path)))
@@ -701,7 +728,7 @@ private slots:
             qputenv("NODUS_CONV_GENERIC", "1");
         if (kernel == "gpu")
             qputenv("NODUS_KERNELS", "gpu");
-        else if (kernel == "winograd" || kernel == "tiled")
+        else if (kernel == "winograd" || kernel == "tiled" || kernel == "gemm")
             qputenv("NODUS_KERNELS", "cpu"); // CPU kernels, also on a GPU
         auto restore = qScopeGuard([] {
             qunsetenv("NODUS_CONV_GENERIC");
@@ -710,12 +737,15 @@ private slots:
         bool depthwise = kernel == "depthwise";
         std::int64_t group = depthwise ? 24 : 1;
         // The depthwise rows are a multiple of 4 wide (its vec4 stores);
-        // Winograd needs 1024+ channel pairs and enough 4x4 tiles.
-        bool winograd = kernel == "winograd";
-        Dims xs { 1, depthwise ? 24 : winograd ? 48 : 16, winograd ? 32 : 9, depthwise ? 12 : winograd ? 14 : 10 };
-        Dims ws { 24, depthwise ? 1 : winograd ? 48 : 16, 3, 3 };
+        // Winograd needs 1024+ channel pairs and enough 4x4 tiles; the GEMM
+        // path 64+ output channels and at most 64 output pixels.
+        bool winograd = kernel == "winograd", gemm = kernel == "gemm";
+        std::int64_t OC = gemm ? 72 : 24;
+        Dims xs { 1, depthwise ? 24 : winograd ? 48 : 16, winograd ? 32 : gemm ? 7 : 9,
+            depthwise ? 12 : winograd ? 14 : gemm ? 6 : 10 };
+        Dims ws { OC, depthwise ? 1 : winograd ? 48 : 16, 3, 3 };
         Ints strides { 1, 1 }, dil { 1, 1 }, pads { 1, 1, 1, 1 };
-        auto x = randomValues(countOf(xs), 111), w = randomValues(countOf(ws), 112), b = randomValues(24, 113);
+        auto x = randomValues(countOf(xs), 111), w = randomValues(countOf(ws), 112), b = randomValues(OC, 113);
         Geometry g = geometry(xs, { 3, 3 }, strides, dil, pads, "NOTSET", false);
         Dims ys;
         auto expected = convRef(x, xs, w, ws, &b, group, strides, dil, g, ys);
@@ -741,11 +771,12 @@ private slots:
         r.attributes = { intsAttr("pads", pads), intAttr("group", group), stringAttr("activation", act),
             floatsAttr("activation_params", params) };
         r.inputs = { tensorOf(DataType::Float, xs, x), tensorOf(DataType::Float, ws, w),
-            tensorOf(DataType::Float, { 24 }, b) };
+            tensorOf(DataType::Float, { OC }, b) };
         if (z)
             r.inputs.push_back(tensorOf(DataType::Float, ys, zv));
         std::vector<bool> weights { false, true, true };
-        auto out = winograd ? runWeightModel(weightModel(r, weights), r, weights) : runOp(r);
+        auto result = winograd || gemm ? runWeightModelResult(weightModel(r, weights), r, weights) : rt::RunResult {};
+        auto out = winograd || gemm ? result.outputs : runOp(r);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
         if (winograd) {
@@ -756,6 +787,8 @@ private slots:
             NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
             QVERIFY(valuesOf(*direct[0]) != valuesOf(*out[0]));
         }
+        if (gemm) // patches, GEMM, transpose with the epilogue
+            QCOMPARE(result.dispatches, std::uint64_t(3));
     }
 
     // Graph-level fusion and the session's packed-weight cache: Conv ->

@@ -538,6 +538,83 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
     return true;
 }
 
+// A conv as one GEMM, for outputs with few pixels and many channels
+// (ResNet's 7x7 layers): conv_tile gives lanes strips of output pixels, and
+// a 7x7 output is 7 strips of 8 for 8 lanes, so a 512 -> 512 3x3 conv ran
+// as 16 teams; Winograd's transformed weights are 4x the weights (37 MB
+// there), read from memory on every run. Here the patch matrix of all
+// output pixels (conv_gemm_in.comp, [pixel blocks][Kp][TB]) is the GEMM's
+// row operand and the weights, packed once per session as [OC slot
+// groups][Kp][8 * PB], its slot operand (conv_wino_gemm.comp with one
+// batch: lanes take output channels, the 8 lanes of a team share a block of
+// TB pixels through shuffles), then conv_gemm_out.comp transposes M into
+// the output and applies the epilogue.
+bool runGemmConv(KernelContext& ctx, const Window& w, std::int64_t group, bool hasBias, const Epilogue& e)
+{
+    const auto& xs = ctx.shape(0);
+    std::int64_t N = xs[0], C = xs[1], OC = ctx.shape(1)[0];
+    if (w.rank != 2 || group != 1 || ctx.halfWeights() || std::getenv("NODUS_CONV_GENERIC")
+        || std::getenv("NODUS_CONV_NO_GEMM") || !tileConvSupported(ctx))
+        return false;
+    std::int64_t KH = w.kernel[1], KW = w.kernel[2], OH = w.out[1], OW = w.out[2];
+    std::int64_t Q = N * OH * OW, K = C * KH * KW;
+    // Measured in ResNet-18 on lavapipe (run --profile): its 7x7 layers ran
+    // 2x faster than conv_tile; taking its 14x14 layers too (up to 256
+    // pixels) made them slower than Winograd and conv_tile.
+    if (Q > 64 || OC < 64 || K < 64)
+        return false;
+    std::int64_t TB = Q <= 8 ? 8 : 16, PB = TB == 8 ? 16 : 8;
+    std::int64_t rows = (Q + TB - 1) / TB * TB, blocks = rows / TB, Kp = (K + 7) / 8 * 8;
+    std::int64_t OCp = (OC + 8 * PB - 1) / (8 * PB) * (8 * PB), groups8 = OCp / (8 * PB), teams = blocks * groups8;
+    std::uint64_t maxTexels = ctx.executor().device().limits().maxTexelBufferElements;
+    std::int64_t aCount = Kp * rows, wCount = Kp * OCp, mCount = rows * OCp, xCount = N * C * w.in[1] * w.in[2];
+    for (std::int64_t count : { aCount / 4, wCount / 4, mCount, xCount })
+        if (std::uint64_t(count) > maxTexels)
+            return false;
+    for (std::int64_t count : { aCount, wCount, mCount, xCount })
+        if (std::uint64_t(count) > 0xffffffffu)
+            return false;
+    if (ctx.buffer(0).offset % ctx.recorder().texelAlignment() != 0)
+        return false;
+
+    std::optional<BufferRef> packed = ctx.hostDerived(1, "conv_gemm " + std::to_string(PB) + " " + std::to_string(OCp),
+        std::uint64_t(wCount) * 4, [&](std::span<const float> g, std::span<std::byte> out) {
+            auto* f = reinterpret_cast<float*>(out.data());
+            std::memset(out.data(), 0, out.size());
+            std::int64_t slots = 8 * PB;
+            for (std::int64_t oc = 0; oc < OC; ++oc)
+                for (std::int64_t k = 0; k < K; ++k)
+                    f[std::size_t(((oc / slots) * Kp + k) * slots + oc % slots)] = g[std::size_t(oc * K + k)];
+        });
+    if (!packed)
+        return false;
+
+    BufferRef x = ctx.buffer(0);
+    x.texel = VK_FORMAT_R32_SFLOAT;
+    BufferRef a = ctx.scratch(std::uint64_t(aCount) * 4), m = ctx.scratch(std::uint64_t(mCount) * 4);
+    std::vector<std::uint32_t> pa { u32(C), u32(w.in[1]), u32(w.in[2]), u32(OH), u32(OW), u32(Q), u32(K), u32(Kp),
+        u32(TB), u32(aCount / 4), u32(w.stride[1]), u32(w.stride[2]), u32(w.dilation[1]), u32(w.dilation[2]),
+        u32(w.head[1]), u32(w.head[2]) };
+    ctx.dispatch1D("conv_gemm_in", { std::uint32_t(KH), std::uint32_t(KW) }, pa, { x, a }, std::uint64_t(aCount / 4),
+        64);
+
+    BufferRef weights = *packed;
+    weights.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    a.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    std::vector<std::uint32_t> pg { u32(Kp), u32(rows), u32(OCp), u32(blocks), u32(groups8), u32(teams) };
+    ctx.dispatch1D("conv_wino_gemm", { std::uint32_t(TB), std::uint32_t(PB), 1u }, pg, { a, weights, m },
+        std::uint64_t(teams * 8), 64);
+
+    std::int64_t outCount = N * OC * OH * OW;
+    std::vector<std::uint32_t> po { u32(OC), u32(OCp), u32(OH * OW), u32(outCount), floatBits(e.alpha),
+        floatBits(e.beta) };
+    m.texel = VK_FORMAT_R32_SFLOAT;
+    BufferRef plain = ctx.buffer(0);
+    ctx.dispatch1D("conv_gemm_out", { hasBias ? 1u : 0u, e.act, e.z ? 1u : 0u }, po,
+        { m, hasBias ? ctx.buffer(2) : plain, ctx.outBuffer(0), e.z ? e.zb : plain }, std::uint64_t(outCount), 64);
+    return true;
+}
+
 // Depthwise 2-D (and 1-D) float convs (one input and one output channel
 // per group): pad the input, then conv_dw.comp. Returns false when the
 // shape does not suit it.
@@ -620,7 +697,9 @@ void runConv(KernelContext& ctx, bool fused)
     // idle (ResNet-18's 7x7x512 convs ran as 128 invocations, 10 ms each on
     // an H100), so GPUs take the general kernel with small tiles below.
     const bool gpu = ctx.executor().device().info().gpu;
-    if (!gpu && (runWinogradConv(ctx, w, group, hasBias, e) || runTiledConv(ctx, w, group, hasBias, e)))
+    if (!gpu
+        && (runWinogradConv(ctx, w, group, hasBias, e) || runGemmConv(ctx, w, group, hasBias, e)
+            || runTiledConv(ctx, w, group, hasBias, e)))
         return;
     if (runDepthwiseConv(ctx, w, group, hasBias, e))
         return;
