@@ -199,17 +199,21 @@ inline std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int ma
 
 // Runs the op on the default Vulkan device (every op with a kernel on the
 // device, none evaluated on the host); outputs in order.
-inline std::vector<std::shared_ptr<Tensor>> runOp(const OpRun& run)
+inline rt::RunResult runOpResult(const OpRun& run, rt::SessionOptions options = {})
 {
     auto model = opModel(run);
-    rt::SessionOptions options;
     options.hostShapeArithmetic = false; // every op with a kernel runs on the device
     rt::Session session(model, options);
     std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
     for (std::size_t i = 0; i < run.inputs.size(); ++i)
         if (run.inputs[i])
             feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds).outputs;
+    return session.run(feeds);
+}
+
+inline std::vector<std::shared_ptr<Tensor>> runOp(const OpRun& run)
+{
+    return runOpResult(run).outputs;
 }
 
 // A model of one node whose inputs marked in `weights` are initializers.

@@ -260,6 +260,7 @@ struct PoolCase {
     int storageOrder = 0;
     std::int64_t p = 2;
     bool indices = false;
+    bool max4 = false; // pool_max4.comp takes it (2-D float max, rows of whole texels)
 };
 
 // ---- Resize reference: the ONNX reference implementation's algorithm
@@ -559,17 +560,13 @@ private slots:
         QCOMPARE(valuesOf(*direct[0]) != valuesOf(*fromWeights[0]), c.winograd);
         qunsetenv("NODUS_CONV_NO_WINOGRAD");
         // The GEMM path sums in the order conv_tile does, so its values can
-        // match bit for bit; its three passes (patches, GEMM, transpose)
-        // show it ran: NODUS_CONV_NO_GEMM changes the dispatch count exactly
-        // where the case says the GEMM runs.
-        auto viaGemm = runWeightModelResult(model, opRun, weights);
-        qputenv("NODUS_CONV_NO_GEMM", "1");
-        auto restoreGemm = qScopeGuard([] { qunsetenv("NODUS_CONV_NO_GEMM"); });
-        auto noGemm = runWeightModelResult(model, opRun, weights);
-        NODUS_COMPARE_VALUES(valuesOf(*noGemm.outputs[0]), expected, 1e-4, 1e-4);
-        QCOMPARE(viaGemm.dispatches != noGemm.dispatches, c.gemm);
-        if (c.gemm)
-            QCOMPARE(viaGemm.dispatches, std::uint64_t(3));
+        // match bit for bit: the profile's shader names show which ran.
+        rt::SessionOptions profiled;
+        profiled.profile = true;
+        auto viaGemm = runWeightModelResult(model, opRun, weights, profiled);
+        QCOMPARE(viaGemm.timings.size(), std::size_t(1));
+        const std::vector<std::string> gemmKernels { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" };
+        QCOMPARE(viaGemm.timings[0].kernels == gemmKernels, c.gemm);
     }
 
     // Random sweeps over shapes and attributes catch tile-edge mistakes the
@@ -775,7 +772,10 @@ private slots:
         if (z)
             r.inputs.push_back(tensorOf(DataType::Float, ys, zv));
         std::vector<bool> weights { false, true, true };
-        auto result = winograd || gemm ? runWeightModelResult(weightModel(r, weights), r, weights) : rt::RunResult {};
+        rt::SessionOptions profiled;
+        profiled.profile = true; // names the shaders each node ran
+        auto result
+            = winograd || gemm ? runWeightModelResult(weightModel(r, weights), r, weights, profiled) : rt::RunResult {};
         auto out = winograd || gemm ? result.outputs : runOp(r);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
@@ -788,7 +788,8 @@ private slots:
             QVERIFY(valuesOf(*direct[0]) != valuesOf(*out[0]));
         }
         if (gemm) // patches, GEMM, transpose with the epilogue
-            QCOMPARE(result.dispatches, std::uint64_t(3));
+            QCOMPARE(result.timings[0].kernels,
+                (std::vector<std::string> { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" }));
     }
 
     // Graph-level fusion and the session's packed-weight cache: Conv ->
@@ -1024,6 +1025,18 @@ private slots:
             "NOTSET", false, false, 0, 2, true };
         QTest::newRow("max indices col-major")
             << PoolCase { "MaxPool", { 2, 3, 6, 7 }, { 2, 2 }, { 2, 2 }, {}, {}, "NOTSET", false, false, 1, 2, true };
+        // pool_max4.comp: ResNet's stem pool (vec4 stores), odd output
+        // widths and ceil mode (scalar stores, windows past the row), a
+        // leading pad of 2 and dilations (strips starting two texels left of
+        // the row), a wide stride.
+        QTest::newRow("max4 3x3 s2 p1") << PoolCase { "MaxPool", { 1, 4, 16, 16 }, { 3, 3 }, { 2, 2 }, {},
+            { 1, 1, 1, 1 }, "NOTSET", false, false, 0, 2, false, true };
+        QTest::newRow("max4 ceil odd width") << PoolCase { "MaxPool", { 2, 3, 7, 12 }, { 3, 3 }, { 2, 2 }, {},
+            { 0, 1, 1, 0 }, "NOTSET", true, false, 0, 2, false, true };
+        QTest::newRow("max4 dilations pad 2") << PoolCase { "MaxPool", { 1, 2, 5, 8 }, { 2, 3 }, { 1, 1 }, { 2, 2 },
+            { 2, 2, 1, 1 }, "NOTSET", false, false, 0, 2, false, true };
+        QTest::newRow("max4 stride 3") << PoolCase { "MaxPool", { 1, 3, 9, 20 }, { 2, 4 }, { 3, 3 }, {},
+            { 0, 3, 1, 2 }, "NOTSET", false, false, 0, 2, false, true };
         QTest::newRow("max 1-D") << PoolCase { "MaxPool", { 2, 3, 11 }, { 3 }, { 2 }, {}, { 1, 1 } };
         QTest::newRow("max 3-D indices") << PoolCase { "MaxPool", { 1, 2, 4, 5, 6 }, { 2, 2, 3 }, { 2, 1, 2 }, {}, {},
             "NOTSET", false, false, 0, 2, true };
@@ -1074,9 +1087,20 @@ private slots:
             attrs.push_back(intAttr("storage_order", 1));
         if (c.op == "LpPool")
             attrs.push_back(intAttr("p", c.p));
-        auto y = run(c.op, attrs, { tensorOf(DataType::Float, c.x, x) }, c.indices ? 2 : 1);
+        OpRun opRun;
+        opRun.op = c.op;
+        opRun.attributes = attrs;
+        opRun.inputs = { tensorOf(DataType::Float, c.x, x) };
+        opRun.outputs = c.indices ? 2 : 1;
+        rt::SessionOptions profiled;
+        profiled.profile = true; // names the shaders each node ran
+        auto result = runOpResult(opRun, profiled);
+        auto& y = result.outputs;
         QCOMPARE(y[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*y[0]), expected, 1e-5, 1e-5);
+        QCOMPARE(result.timings.size(), std::size_t(1));
+        QCOMPARE(result.timings[0].kernels,
+            std::vector<std::string> { c.max4 ? "pool_max4" : "pool_f32" });
         if (c.indices) {
             QCOMPARE(y[1]->dataType, DataType::Int64);
             NODUS_COMPARE_VALUES(valuesOf(*y[1]), indices, 0, 0);

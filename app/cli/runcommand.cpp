@@ -295,11 +295,18 @@ int runModel(const Options& o)
         std::sort(timings.begin(), timings.end(), [](auto& a, auto& b) { return a.ms > b.ms; });
         j["timings"] = nlohmann::json::array();
         for (auto& t : timings)
-            j["timings"].push_back({ { "node", t.node }, { "op", t.opType }, { "ms", t.ms } });
+            j["timings"].push_back({ { "node", t.node }, { "op", t.opType }, { "ms", t.ms }, { "kernels", t.kernels } });
         if (!o.json) {
             std::cout << "slowest nodes:\n";
-            for (std::size_t i = 0; i < std::min<std::size_t>(10, timings.size()); ++i)
-                std::cout << "  " << timings[i].ms << " ms  " << timings[i].opType << " '" << timings[i].node << "'\n";
+            for (std::size_t i = 0; i < std::min<std::size_t>(10, timings.size()); ++i) {
+                std::cout << "  " << timings[i].ms << " ms  " << timings[i].opType << " '" << timings[i].node << "'";
+                std::string kernels;
+                for (const std::string& k : timings[i].kernels)
+                    kernels += (kernels.empty() ? "" : ", ") + k;
+                if (!kernels.empty())
+                    std::cout << "  [" << kernels << "]";
+                std::cout << "\n";
+            }
         }
     }
     if (o.json)

@@ -81,6 +81,7 @@ void Recorder::beginRun()
 {
     timings_.clear();
     dispatches_ = 0;
+    kernels_.clear();
     submits_ = 0;
     openNode_ = -1;
 }
@@ -399,6 +400,8 @@ void Recorder::dispatch(std::string_view shader, std::span<const std::uint32_t> 
     barrier();
     ++s.dispatches;
     ++dispatches_;
+    if (timestamps_)
+        kernels_.emplace_back(openNode_, std::string(shader));
 }
 
 void Recorder::dispatch1D(std::string_view shader, std::span<const std::uint32_t> specialization,

@@ -71,6 +71,9 @@ public:
     // node -> device milliseconds, summed over the run so far (after a
     // waiting flush).
     const std::vector<std::pair<int, double>>& timings() const { return timings_; }
+    // node -> the shader each of its dispatches ran, in recording order
+    // (when timestamps are on).
+    const std::vector<std::pair<int, std::string>>& kernels() const { return kernels_; }
 
     VkDeviceSize texelAlignment() const;
     // Bytes per texel of a texel-buffer format the shaders use.
@@ -100,6 +103,7 @@ private:
     std::unique_ptr<Segment> open_;
     std::vector<std::unique_ptr<Segment>> spare_;
     std::vector<std::pair<int, double>> timings_;
+    std::vector<std::pair<int, std::string>> kernels_;
     std::uint64_t dispatches_ = 0;
     std::uint64_t submits_ = 0;
     int openNode_ = -1;

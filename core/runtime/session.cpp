@@ -306,6 +306,12 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
                 op += "+" + absorbed->opType;
         result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, op, std::size_t(index), ms });
     }
+    for (const auto& [index, shader] : recorder.kernels())
+        for (NodeTiming& t : result.timings)
+            if (t.index == std::size_t(index)) {
+                t.kernels.push_back(shader);
+                break;
+            }
     result.dispatches = recorder.dispatchCount();
     result.submits = recorder.submitCount();
     result.wallMs = since(start);

@@ -46,6 +46,7 @@ struct NodeTiming {
     std::string opType; // "Conv+Add+Relu" where a Conv did the nodes after it (fusion)
     std::size_t index = 0; // position in the main graph's node list
     double ms = 0;
+    std::vector<std::string> kernels; // the shaders its dispatches ran, in order
 };
 
 // A graph input or output: a tensor, or an ONNX sequence of tensors, or an

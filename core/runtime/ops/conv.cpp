@@ -936,6 +936,33 @@ void runConvInt(KernelContext& ctx, bool qlinear)
 
 enum class PoolOp { Max = 0, Average = 1, AverageWithPads = 2, Lp = 3 };
 
+// 2-D float MaxPool on rows of whole texels: pool_max4.comp, 4 outputs per
+// invocation from texel strips. ResNet-18's stem pool (64 x 112 x 112, 3x3
+// stride 2) took 3.3-5.7 ms on lavapipe with pool.comp's scalar loads.
+bool runMaxPool4(KernelContext& ctx, const Window& w, const BufferRef& y)
+{
+    if (w.rank != 2 || std::getenv("NODUS_POOL_GENERIC"))
+        return false;
+    std::int64_t H = w.in[1], W = w.in[2], OH = w.out[1], OW = w.out[2];
+    std::int64_t KH = w.kernel[1], KW = w.kernel[2], SW = w.stride[2], DW = w.dilation[2];
+    // The strip's registers (4 outputs' windows) and the unrolled loops stay small.
+    if (W % 4 != 0 || KH * KW > 64 || 3 * SW + (KW - 1) * DW > 64)
+        return false;
+    BufferRef x = ctx.buffer(0);
+    if (x.offset % ctx.recorder().texelAlignment() != 0
+        || ctx.count(0) / 4 > ctx.executor().device().limits().maxTexelBufferElements)
+        return false;
+    x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+    std::int64_t planes = ctx.shape(0)[0] * ctx.shape(0)[1], strips = planes * OH * ((OW + 3) / 4);
+    std::vector<std::uint32_t> p { u32(strips), u32(H), u32(W / 4), u32(OH), u32(OW), u32(w.head[1]),
+        OW % 4 == 0 && y.offset % 16 == 0 ? 1u : 0u };
+    ctx.dispatch1D("pool_max4",
+        { std::uint32_t(KH), std::uint32_t(KW), std::uint32_t(w.stride[1]), std::uint32_t(SW),
+            std::uint32_t(w.dilation[1]), std::uint32_t(DW), std::uint32_t(w.head[2]) },
+        p, { x, y }, std::uint64_t(strips));
+    return true;
+}
+
 void runPool(KernelContext& ctx, PoolOp op)
 {
     const auto& xs = ctx.shape(0);
@@ -972,6 +999,8 @@ void runPool(KernelContext& ctx, PoolOp op)
     p.push_back(floatBits(op == PoolOp::Lp ? float(ctx.attrInt("p", 2)) : 0.0f));
     p.push_back(ctx.attrInt("storage_order", 0) != 0 ? 1u : 0u);
     BufferRef y = ctx.outBuffer(0);
+    if (op == PoolOp::Max && !indices && rep == Rep::F32 && runMaxPool4(ctx, w, y))
+        return;
     ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
         { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
 }
