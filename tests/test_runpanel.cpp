@@ -278,6 +278,8 @@ private slots:
         QCOMPARE(times->rowCount(), 1);
         QCOMPARE(times->item(0, RunPanel::TimeNode)->text(), QStringLiteral("Add_node"));
         QCOMPARE(times->item(0, RunPanel::TimeOp)->text(), QStringLiteral("Add"));
+        // Its tooltip names the shader the node ran.
+        QCOMPARE(times->item(0, RunPanel::TimeOp)->toolTip(), QStringLiteral("Shaders: binary_f32"));
         QVERIFY(cellValue(times, 0, RunPanel::TimeMs) >= 0);
         QCOMPARE(cellValue(times, 0, RunPanel::TimeShare), 1.0);
         const Id node = model->graph->nodes().front()->id();

@@ -1223,6 +1223,7 @@ void RunPanel::fillTimings()
         QString op;
         double ms = 0;
         Id id = 0;
+        QString kernels; // the shaders the node's dispatches ran
     };
     std::vector<Row> rows;
     if (byOpType_->isChecked()) {
@@ -1235,8 +1236,13 @@ void RunPanel::fillTimings()
         for (const auto& [op, entry] : byType)
             rows.push_back({ counted(entry.second, tr("node"), tr("nodes")), qs(op), entry.first, 0 });
     } else {
-        for (std::size_t i = 0; i < timings.size(); ++i)
-            rows.push_back({ qs(timings[i].node), qs(timings[i].opType), timings[i].ms, result_->timingNodes[i] });
+        for (std::size_t i = 0; i < timings.size(); ++i) {
+            QStringList kernels;
+            for (const std::string& k : timings[i].kernels)
+                kernels << qs(k);
+            rows.push_back({ qs(timings[i].node), qs(timings[i].opType), timings[i].ms, result_->timingNodes[i],
+                kernels.join(QStringLiteral(", ")) });
+        }
     }
     timingTable_->setRowCount(int(rows.size()));
     for (int i = 0; i < int(rows.size()); ++i) {
@@ -1244,7 +1250,10 @@ void RunPanel::fillTimings()
         auto* node = textItem(row.node);
         node->setData(NodeIdRole, QVariant::fromValue<qulonglong>(row.id));
         timingTable_->setItem(i, TimeNode, node);
-        timingTable_->setItem(i, TimeOp, textItem(row.op));
+        auto* op = textItem(row.op);
+        if (!row.kernels.isEmpty())
+            op->setToolTip(tr("Shaders: %1").arg(row.kernels));
+        timingTable_->setItem(i, TimeOp, op);
         auto* ms = new NumberItem(msText(row.ms), row.ms);
         ms->setFlags(ms->flags() & ~Qt::ItemIsEditable);
         timingTable_->setItem(i, TimeMs, ms);
