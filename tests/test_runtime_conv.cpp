@@ -132,6 +132,7 @@ struct ConvCase {
     bool bias = true;
     bool winograd = false; // runWinogradConv takes it (with session weights)
     bool gemm = false; // runGemmConv takes it (with session weights)
+    bool winoInPlace = false; // Winograd reads the input in place (no conv_pad)
 };
 
 std::vector<std::shared_ptr<Tensor>> run(std::string op, std::vector<Attribute> attrs,
@@ -489,7 +490,15 @@ private slots:
         QTest::newRow("winograd 30x30 no bias")
             << ConvCase { { 1, 48, 30, 30 }, { 32, 48, 3, 3 }, 1, {}, {}, { 1, 1, 1, 1 }, "NOTSET", false, true };
         QTest::newRow("winograd same upper 40 wide")
-            << ConvCase { { 1, 36, 16, 40 }, { 40, 36, 3, 3 }, 1, {}, {}, {}, "SAME_UPPER", true, true };
+            << ConvCase { { 1, 36, 16, 40 }, { 40, 36, 3, 3 }, 1, {}, {}, {}, "SAME_UPPER", true, true, false, true };
+        // Rows of whole texels, read in place: left pads 0 and 2 (patch rows
+        // starting on and inside a texel), batch 2 with a partial quad.
+        QTest::newRow("winograd in place no pad") << ConvCase { { 1, 32, 18, 20 }, { 40, 32, 3, 3 }, 1, {}, {}, {},
+            "NOTSET", true, true, false, true };
+        QTest::newRow("winograd in place pad 2") << ConvCase { { 1, 40, 18, 16 }, { 32, 40, 3, 3 }, 1, {}, {},
+            { 2, 2, 0, 0 }, "NOTSET", false, true, false, true };
+        QTest::newRow("winograd in place batch 2") << ConvCase { { 2, 32, 12, 12 }, { 36, 32, 3, 3 }, 1, {}, {},
+            { 1, 1, 1, 1 }, "NOTSET", true, true, false, true };
         // One GEMM over all output pixels (session weights, outputs of up
         // to 64 pixels with 64+ channels): blocks of 8 and of 16 pixels,
         // output channels past the last slot group, K not a multiple of 8,
@@ -563,10 +572,17 @@ private slots:
         // match bit for bit: the profile's shader names show which ran.
         rt::SessionOptions profiled;
         profiled.profile = true;
-        auto viaGemm = runWeightModelResult(model, opRun, weights, profiled);
-        QCOMPARE(viaGemm.timings.size(), std::size_t(1));
+        auto profiledRun = runWeightModelResult(model, opRun, weights, profiled);
+        QCOMPARE(profiledRun.timings.size(), std::size_t(1));
+        const auto& kernels = profiledRun.timings[0].kernels;
         const std::vector<std::string> gemmKernels { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" };
-        QCOMPARE(viaGemm.timings[0].kernels == gemmKernels, c.gemm);
+        QCOMPARE(kernels == gemmKernels, c.gemm);
+        if (c.winograd) {
+            std::vector<std::string> wino { "conv_wino_in", "conv_wino_gemm", "conv_wino_out" };
+            if (!c.winoInPlace)
+                wino.insert(wino.begin(), "conv_pad");
+            QCOMPARE(kernels, wino);
+        }
     }
 
     // Random sweeps over shapes and attributes catch tile-edge mistakes the

@@ -511,13 +511,16 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
     if (!u)
         return false;
 
-    BufferRef x = padInput(ctx, ctx.buffer(0), N * C, H, W, Hp, Wp, w.head[1], w.head[2]);
+    // Rows of whole texels are read in place (no conv_pad pass): ResNet-18's
+    // 56x56 and 28x28 layers.
+    const bool direct = W % 4 == 0 && !std::getenv("NODUS_WINO_PAD");
+    BufferRef x = direct ? ctx.buffer(0) : padInput(ctx, ctx.buffer(0), N * C, H, W, Hp, Wp, w.head[1], w.head[2]);
     x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
     BufferRef v = ctx.scratch(std::uint64_t(vCount) * 4), m = ctx.scratch(std::uint64_t(mCount) * 4);
     std::int64_t inCount = Cp * Tp / 4;
     std::vector<std::uint32_t> pi { u32(C), u32(Cp), u32(Hp), u32(Wp / 4), u32(TH), u32(TQ), u32(Tp / 4), u32(inCount),
-        u32(N * TH * TQ) };
-    ctx.dispatch1D("conv_wino_in", {}, pi, { x, v }, std::uint64_t(inCount), 64);
+        u32(N * TH * TQ), u32(H), u32(W / 4), u32(w.head[1]) };
+    ctx.dispatch1D("conv_wino_in", { direct ? 1u : 0u, u32(w.head[2]) }, pi, { x, v }, std::uint64_t(inCount), 64);
 
     BufferRef weights = *u;
     weights.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
