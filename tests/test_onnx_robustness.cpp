@@ -5,10 +5,14 @@
 #include "testsupport.h"
 
 #include "formats/formatregistry.h"
+#include "ir/graph.h"
 #include "ir/model.h"
 #include "ir/modelsummary.h"
+#include "ir/node.h"
 #include "util/error.h"
 #include "util/mappedfile.h"
+
+#include <onnx/onnx_pb.h>
 
 #include <QTemporaryDir>
 
@@ -115,6 +119,60 @@ private slots:
         for (auto& b : noise)
             b = std::byte(rng() & 0xff);
         attempt(noise, name + " (noise)");
+    }
+
+    // A node that repeats an attribute name (the checker refuses it; the
+    // reader keeps both, found by fuzz_onnx in a TreeEnsemble node test) is
+    // saved with both, in order. Saving once wanted one proto twice and
+    // crashed in the proto's destructor.
+    void repeatedAttributeNamesSave()
+    {
+        ::onnx::ModelProto m;
+        m.set_ir_version(8);
+        m.add_opset_import()->set_version(17);
+        auto* g = m.mutable_graph();
+        g->set_name("repeated");
+        auto* node = g->add_node();
+        node->set_op_type("Relu");
+        node->set_name("relu");
+        node->add_input("x");
+        node->add_output("y");
+        auto* a = node->add_attribute();
+        a->set_name("tag");
+        a->set_type(::onnx::AttributeProto::INT);
+        a->set_i(1);
+        auto* b = node->add_attribute();
+        b->set_name("other");
+        b->set_type(::onnx::AttributeProto::FLOAT);
+        b->set_f(0.5f);
+        auto* c = node->add_attribute();
+        c->set_name("tag");
+        c->set_type(::onnx::AttributeProto::INTS);
+        c->add_ints(2);
+        c->add_ints(3);
+        g->add_input()->set_name("x");
+        g->add_output()->set_name("y");
+        const std::string bytes = m.SerializeAsString();
+        std::vector<std::byte> data(bytes.size());
+        std::memcpy(data.data(), bytes.data(), bytes.size());
+
+        auto model = FormatRegistry::instance().open(
+            FormatRegistry::probe(MappedFile::fromBytes(data, "repeated.onnx")));
+        QCOMPARE(model->graph->nodes().front()->attributes.size(), std::size_t(3));
+        const auto saved = std::filesystem::path(dir_.path().toStdString()) / "repeated.onnx";
+        FormatRegistry::instance().save(*model, saved, "onnx");
+
+        ::onnx::ModelProto back;
+        std::ifstream in(saved, std::ios::binary);
+        QVERIFY(back.ParseFromIstream(&in));
+        const auto& attrs = back.graph().node(0).attribute();
+        QCOMPARE(attrs.size(), 3);
+        QCOMPARE(attrs[0].name(), std::string("tag"));
+        QCOMPARE(attrs[0].i(), std::int64_t(1));
+        QCOMPARE(attrs[1].name(), std::string("other"));
+        QCOMPARE(attrs[2].name(), std::string("tag"));
+        QCOMPARE(attrs[2].ints_size(), 2);
+        QCOMPARE(attrs[2].ints(1), std::int64_t(3));
     }
 
     void cleanupTestCase()

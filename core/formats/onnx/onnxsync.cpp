@@ -35,9 +35,12 @@ void reorder(RepeatedPtrField<M>& field, const std::vector<M*>& wanted,
         same = field.Mutable(k) == wanted[static_cast<std::size_t>(k)];
     if (same)
         return;
+    std::unordered_set<M*> keep(wanted.begin(), wanted.end());
+    // A proto wanted twice would be owned twice by the field (freed twice).
+    if (keep.size() != wanted.size())
+        throw Error("internal error: one " + M::descriptor()->name() + " is wanted twice in the saved model");
     std::vector<M*> current(static_cast<std::size_t>(field.size()));
     field.ExtractSubrange(0, field.size(), current.data());
-    std::unordered_set<M*> keep(wanted.begin(), wanted.end());
     // Take back into ownership everything wanted that was detached earlier.
     for (auto& d : detached)
         if (auto* m = dynamic_cast<M*>(d.get()); m && keep.count(m))
@@ -139,18 +142,27 @@ void writeAttributeValue(const Attribute& a, ::onnx::AttributeProto& p)
 void syncAttributes(const Node& n, ::onnx::NodeProto& p, OnnxDocument& doc)
 {
     std::vector<::onnx::AttributeProto*> wanted;
+    // Each attribute takes a proto of its name that no earlier one took: a
+    // file may repeat a name (the checker refuses it, readers keep both),
+    // and one proto wanted twice would be owned twice by the field.
+    std::unordered_set<const ::onnx::AttributeProto*> taken;
     for (const Attribute& a : n.attributes) {
         ::onnx::AttributeProto* found = nullptr;
         for (auto& pa : *p.mutable_attribute())
-            if (pa.name() == a.name)
+            if (pa.name() == a.name && !taken.count(&pa)) {
                 found = &pa;
+                break;
+            }
         if (!found) {
             // This node's own, detached earlier (removed, then restored by an undo)?
             for (auto& d : doc.detached)
-                if (auto* pa = dynamic_cast<::onnx::AttributeProto*>(d.get()); pa && pa->name() == a.name) {
+                if (auto* pa = dynamic_cast<::onnx::AttributeProto*>(d.get());
+                    pa && pa->name() == a.name && !taken.count(pa)) {
                     auto owner = doc.attributeOwners.find(pa);
-                    if (owner != doc.attributeOwners.end() && owner->second == &p)
+                    if (owner != doc.attributeOwners.end() && owner->second == &p) {
                         found = pa;
+                        break;
+                    }
                 }
         }
         if (!found) {
@@ -162,6 +174,7 @@ void syncAttributes(const Node& n, ::onnx::NodeProto& p, OnnxDocument& doc)
         } else {
             writeAttributeValue(a, *found);
         }
+        taken.insert(found);
         wanted.push_back(found);
     }
     for (auto& pa : *p.mutable_attribute())
