@@ -20,21 +20,22 @@
 // past the last quad are written as zeros, so the GEMM needs no bounds
 // checks and never multiplies stale scratch contents (denormals there
 // slowed small convs tenfold on llvmpipe, which does not flush them).
-// With DIRECT the input is read in place instead (rows of whole texels, W a
-// multiple of 4), saving conv_pad's pass: a quad's patch row starts at
-// column 16 * tq - PL, whose offset inside its texel, OFF = (-PL) mod 4, is
-// the same for every quad, so the row is L4 texels read with constant
-// register indices; texels and rows outside the input are zeros.
-// Params: 0 C, 1 Cp, 2 Hp, 3 Wp / 4, 4 TH, 5 TQ, 6 Tp / 4, 7 Cp * Tp / 4,
-// 8 N * TH * TQ; with DIRECT 9 H, 10 W / 4, 11 PT.
-// Bindings: 1 padded input (RGBA32F texels; with DIRECT the input), 2 V.
+// An input whose rows are whole texels (W a multiple of 4) is read in
+// place instead, saving conv_pad's pass; the padded copy is read the same
+// way with no pads. A quad's patch row starts at column 16 * tq - PL, whose
+// offset inside its texel, OFF = (-PL) mod 4, is the same for every quad,
+// so the row is L4 texels read with constant register indices; texels and
+// rows outside the input are zeros.
+// Params: 0 C, 1 Cp, 2 H, 3 W / 4 (of the input read: the padded copy's Hp
+// and Wp / 4), 4 TH, 5 TQ, 6 Tp / 4, 7 Cp * Tp / 4, 8 N * TH * TQ, 9 PT
+// (0 for the padded copy).
+// Bindings: 1 input or padded copy (RGBA32F texels), 2 V.
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const uint DIRECT = 0;
-layout(constant_id = 1) const int PL = 1;
+layout(constant_id = 0) const int PL = 0; // leading column pad (0 for the padded copy)
 
-const int OFF = DIRECT != 0 ? (4 - PL % 4) % 4 : 0;
+const int OFF = (4 - PL % 4) % 4;
 const int L4 = (OFF + 20 + 3) / 4;
 
 layout(binding = 1) uniform samplerBuffer xp;
@@ -57,7 +58,8 @@ void main()
     uint index = nodus_index();
     if (index >= p[7])
         return;
-    uint C = p[0], Cp = p[1], Hp = p[2], Wp4 = p[3], TH = p[4], TQ = p[5], Tp4 = p[6];
+    uint C = p[0], Cp = p[1], H = p[2], TH = p[4], TQ = p[5], Tp4 = p[6];
+    int W4 = int(p[3]);
     uint quad = index % Tp4, c = index / Tp4;
     bool inside = c < C && quad < p[8];
     uint tq = quad % TQ, rest = quad / TQ;
@@ -66,34 +68,20 @@ void main()
     // rows[r][j]: patch row r, column j, for the 4 tiles (tile k starts 4k
     // columns further right).
     vec4 rows[6][6];
-    // DIRECT: the first texel of every patch row (4 * t0 + OFF = 16 * tq - PL).
+    // The first texel of every patch row (4 * t0 + OFF = 16 * tq - PL).
     int t0 = (int(16u * tq) - PL - OFF) / 4;
     for (int r = 0; r < 6; ++r) {
         float s[4 * L4];
-        if (DIRECT != 0) {
-            int ih = int(th * 4u) + r - int(p[11]), W4 = int(p[10]);
-            bool row = inside && ih >= 0 && ih < int(p[9]);
-            int base = int(((n * C + c) * p[9] + uint(max(ih, 0))) * uint(W4));
-            for (int t = 0; t < L4; ++t) {
-                int tx = t0 + t;
-                vec4 f = row && tx >= 0 && tx < W4 ? texelFetch(xp, base + tx) : vec4(0.0);
-                s[4 * t] = f.x;
-                s[4 * t + 1] = f.y;
-                s[4 * t + 2] = f.z;
-                s[4 * t + 3] = f.w;
-            }
-        } else if (inside) {
-            int base = int(((n * C + c) * Hp + th * 4u + uint(r)) * Wp4 + tq * 4u);
-            for (int t = 0; t < 5; ++t) {
-                vec4 f = texelFetch(xp, base + t);
-                s[4 * t] = f.x;
-                s[4 * t + 1] = f.y;
-                s[4 * t + 2] = f.z;
-                s[4 * t + 3] = f.w;
-            }
-        } else {
-            for (int t = 0; t < 20; ++t)
-                s[t] = 0.0;
+        int ih = int(th * 4u) + r - int(p[9]);
+        bool row = inside && ih >= 0 && ih < int(H);
+        int base = int(((n * C + c) * H + uint(max(ih, 0))) * uint(W4));
+        for (int t = 0; t < L4; ++t) {
+            int tx = t0 + t;
+            vec4 f = row && tx >= 0 && tx < W4 ? texelFetch(xp, base + tx) : vec4(0.0);
+            s[4 * t] = f.x;
+            s[4 * t + 1] = f.y;
+            s[4 * t + 2] = f.z;
+            s[4 * t + 3] = f.w;
         }
         vec4 d[6];
         for (int j = 0; j < 6; ++j)

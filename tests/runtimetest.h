@@ -208,6 +208,15 @@ inline std::vector<std::int64_t> randomShape(std::mt19937& rng, int rank, int ma
     return s;
 }
 
+// Session options that time each node and name the shaders it ran
+// (RunResult::timings), which tests use to see which kernel path ran.
+inline rt::SessionOptions profiledOptions()
+{
+    rt::SessionOptions options;
+    options.profile = true;
+    return options;
+}
+
 // Runs the op on the default Vulkan device (every op with a kernel on the
 // device, none evaluated on the host); outputs in order.
 inline rt::RunResult runOpResult(const OpRun& run, rt::SessionOptions options = {})

@@ -135,6 +135,10 @@ struct ConvCase {
     bool winoInPlace = false; // Winograd reads the input in place (no conv_pad)
 };
 
+// The passes of a conv run as one GEMM (runGemmConv): patches, GEMM,
+// transpose with the epilogue.
+const std::vector<std::string> kGemmKernels { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" };
+
 std::vector<std::shared_ptr<Tensor>> run(std::string op, std::vector<Attribute> attrs,
     std::vector<std::shared_ptr<Tensor>> inputs, int outputs = 1, int opset = 17)
 {
@@ -556,7 +560,9 @@ private slots:
         OpRun opRun("Conv", attrs, inputs);
         std::vector<bool> weights { false, true, c.bias };
         auto model = weightModel(opRun, weights);
-        auto fromWeights = runWeightModel(model, opRun, weights);
+        // Profiled: the shaders it ran show the path taken (below).
+        auto profiledRun = runWeightModelResult(model, opRun, weights, profiledOptions());
+        const auto& fromWeights = profiledRun.outputs;
         QCOMPARE(fromWeights[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*fromWeights[0]), expected, 1e-4, 1e-4);
         // Without Winograd the same session weights give other roundings
@@ -567,16 +573,11 @@ private slots:
         auto direct = runWeightModel(model, opRun, weights);
         NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
         QCOMPARE(valuesOf(*direct[0]) != valuesOf(*fromWeights[0]), c.winograd);
-        qunsetenv("NODUS_CONV_NO_WINOGRAD");
         // The GEMM path sums in the order conv_tile does, so its values can
         // match bit for bit: the profile's shader names show which ran.
-        rt::SessionOptions profiled;
-        profiled.profile = true;
-        auto profiledRun = runWeightModelResult(model, opRun, weights, profiled);
         QCOMPARE(profiledRun.timings.size(), std::size_t(1));
         const auto& kernels = profiledRun.timings[0].kernels;
-        const std::vector<std::string> gemmKernels { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" };
-        QCOMPARE(kernels == gemmKernels, c.gemm);
+        QCOMPARE(kernels == kGemmKernels, c.gemm);
         if (c.winograd) {
             std::vector<std::string> wino { "conv_wino_in", "conv_wino_gemm", "conv_wino_out" };
             if (!c.winoInPlace)
@@ -788,10 +789,8 @@ private slots:
         if (z)
             r.inputs.push_back(tensorOf(DataType::Float, ys, zv));
         std::vector<bool> weights { false, true, true };
-        rt::SessionOptions profiled;
-        profiled.profile = true; // names the shaders each node ran
-        auto result
-            = winograd || gemm ? runWeightModelResult(weightModel(r, weights), r, weights, profiled) : rt::RunResult {};
+        auto result = winograd || gemm ? runWeightModelResult(weightModel(r, weights), r, weights, profiledOptions())
+                                       : rt::RunResult {};
         auto out = winograd || gemm ? result.outputs : runOp(r);
         QCOMPARE(out[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*out[0]), expected, 1e-4, 1e-4);
@@ -803,9 +802,8 @@ private slots:
             NODUS_COMPARE_VALUES(valuesOf(*direct[0]), expected, 1e-4, 1e-4);
             QVERIFY(valuesOf(*direct[0]) != valuesOf(*out[0]));
         }
-        if (gemm) // patches, GEMM, transpose with the epilogue
-            QCOMPARE(result.timings[0].kernels,
-                (std::vector<std::string> { "conv_gemm_in", "conv_wino_gemm", "conv_gemm_out" }));
+        if (gemm)
+            QCOMPARE(result.timings[0].kernels, kGemmKernels);
     }
 
     // Graph-level fusion and the session's packed-weight cache: Conv ->
@@ -1108,9 +1106,7 @@ private slots:
         opRun.attributes = attrs;
         opRun.inputs = { tensorOf(DataType::Float, c.x, x) };
         opRun.outputs = c.indices ? 2 : 1;
-        rt::SessionOptions profiled;
-        profiled.profile = true; // names the shaders each node ran
-        auto result = runOpResult(opRun, profiled);
+        auto result = runOpResult(opRun, profiledOptions());
         auto& y = result.outputs;
         QCOMPARE(y[0]->dims, ys);
         NODUS_COMPARE_VALUES(valuesOf(*y[0]), expected, 1e-5, 1e-5);

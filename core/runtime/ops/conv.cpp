@@ -518,9 +518,9 @@ bool runWinogradConv(KernelContext& ctx, const Window& w, std::int64_t group, bo
     x.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
     BufferRef v = ctx.scratch(std::uint64_t(vCount) * 4), m = ctx.scratch(std::uint64_t(mCount) * 4);
     std::int64_t inCount = Cp * Tp / 4;
-    std::vector<std::uint32_t> pi { u32(C), u32(Cp), u32(Hp), u32(Wp / 4), u32(TH), u32(TQ), u32(Tp / 4), u32(inCount),
-        u32(N * TH * TQ), u32(H), u32(W / 4), u32(w.head[1]) };
-    ctx.dispatch1D("conv_wino_in", { direct ? 1u : 0u, u32(w.head[2]) }, pi, { x, v }, std::uint64_t(inCount), 64);
+    std::vector<std::uint32_t> pi { u32(C), u32(Cp), u32(direct ? H : Hp), u32((direct ? W : Wp) / 4), u32(TH), u32(TQ),
+        u32(Tp / 4), u32(inCount), u32(N * TH * TQ), direct ? u32(w.head[1]) : 0u };
+    ctx.dispatch1D("conv_wino_in", { direct ? u32(w.head[2]) : 0u }, pi, { x, v }, std::uint64_t(inCount), 64);
 
     BufferRef weights = *u;
     weights.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
