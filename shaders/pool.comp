@@ -10,15 +10,27 @@
 // 10 SD, 11 SH, 12 SW, 13 PD, 14 PH, 15 PW (leading pads), 16 DD, 17 DH,
 // 18 DW (dilations), 19 D + tail pad, 20 H + tail pad, 21 W + tail pad, 22 p (Lp,
 // float), 23 column-major indices (storage_order 1).
+// Bindings: 1 x, 2 y, 3 indices; the f32 variant also 4, x as R32F texels,
+// read instead of binding 1 when TEXEL is 1: on lavapipe a storage-buffer
+// load at a per-lane offset is a loop over the lanes and a texel fetch one
+// gather (SqueezeNet's first MaxPool, 3x3 stride 2 over 64 x 111 x 111:
+// 6.3-6.9 ms with loads, 4.5-5.4 ms with texels, `bench run`, interleaved).
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint OP = 0;
 layout(constant_id = 1) const uint INDICES = 0;
+layout(constant_id = 2) const uint TEXEL = 0;
 
 layout(std430, binding = 1) readonly buffer X_ { T x[]; };
 layout(std430, binding = 2) writeonly buffer Y_ { T y[]; };
 layout(std430, binding = 3) writeonly buffer I_ { int64_t ind[]; };
+#if defined(DT_F32)
+layout(binding = 4) uniform samplerBuffer xt;
+#define LOAD(at) (TEXEL != 0 ? texelFetch(xt, int(at)).x : x[at])
+#else
+#define LOAD(at) x[at]
+#endif
 
 void main()
 {
@@ -61,7 +73,7 @@ void main()
                 int iw = w0 + kw * DW;
                 if (iw < 0 || iw >= int(W))
                     continue;
-                T v = x[row + uint(iw)];
+                T v = LOAD(row + uint(iw));
                 if (OP == 0) {
                     if (v > best) {
                         best = v;

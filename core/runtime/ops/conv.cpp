@@ -1004,8 +1004,21 @@ void runPool(KernelContext& ctx, PoolOp op)
     BufferRef y = ctx.outBuffer(0);
     if (op == PoolOp::Max && !indices && rep == Rep::F32 && runMaxPool4(ctx, w, y))
         return;
-    ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
-        { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
+    if (rep != Rep::F32) {
+        ctx.dispatch1D(KernelContext::shader("pool", rep), { std::uint32_t(op), indices ? 1u : 0u }, p,
+            { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y }, count);
+        return;
+    }
+    // Float inputs are read as R32F texels where they can be bound so
+    // (binding 4); otherwise binding 4 is a small scratch buffer left unread.
+    BufferRef xt = ctx.buffer(0);
+    const bool texel = xt.offset % ctx.recorder().texelAlignment() == 0
+        && ctx.count(0) <= ctx.executor().device().limits().maxTexelBufferElements;
+    if (!texel)
+        xt = ctx.scratch(16);
+    xt.texel = VK_FORMAT_R32_SFLOAT;
+    ctx.dispatch1D("pool_f32", { std::uint32_t(op), indices ? 1u : 0u, texel ? 1u : 0u }, p,
+        { ctx.buffer(0), y, indices ? ctx.outBuffer(1) : y, xt }, count);
 }
 
 void runGlobalPool(KernelContext& ctx, int op)
