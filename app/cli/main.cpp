@@ -67,10 +67,12 @@ usage:
                                           test_data_set_*/input_*.pb, output_*.pb): one line per test and
                                           "N passed, N failed, N skipped"
   nodus-cli devices                       list the Vulkan devices, best first
-  nodus-cli bench run MODEL [--runs N] [--device NAME] [--fp16-weights] [--no-ort]
+  nodus-cli bench run MODEL [--runs N] [--device NAME] [--fp16-weights] [--no-ort] [--ceiling]
                                           median inference time on the Vulkan backend, beside onnxruntime
                                           CPU's on the same model (when tools/ort is installed):
-                                          {median_ms, device, onnxruntime_cpu_median_ms}
+                                          {median_ms, device, onnxruntime_cpu_median_ms}; --ceiling adds the
+                                          device's measured multiply-add and texel-fetch rates, the model's
+                                          multiply-adds and the least time they take at that rate (floor_ms)
   nodus-cli bench load FILE [--runs N]    open FILE N times in fresh processes; prints JSON
                                           {median_s, peak_rss_mb, nodes}
   nodus-cli bench save FILE [--runs N]    edit FILE's largest tensor and save a copy beside it, in fresh

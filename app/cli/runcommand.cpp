@@ -9,6 +9,7 @@
 #include "ir/ownedtensordata.h"
 #include "ir/tensorstatistics.h"
 #include "ir/tensorvalues.h"
+#include "runtime/probe.h"
 #include "runtime/runtimeerror.h"
 #include "runtime/session.h"
 #include "util/npy.h"
@@ -165,6 +166,7 @@ struct Options {
     std::string filter;
     bool noOrt = false;
     bool halfWeights = false;
+    bool ceiling = false;
 };
 
 std::optional<int> parse(const Args& args, std::size_t first, Options& o, bool allowRuns)
@@ -223,6 +225,8 @@ std::optional<int> parse(const Args& args, std::size_t first, Options& o, bool a
             o.noOrt = true;
         } else if (a == "--fp16-weights") {
             o.halfWeights = true;
+        } else if (a == "--ceiling" && allowRuns) {
+            o.ceiling = true;
         } else if (!a.empty() && a[0] == '-') {
             return usageError("unknown option " + a);
         } else if (o.model.empty()) {
@@ -556,6 +560,34 @@ std::string ortCommand()
     return {};
 }
 
+// bench run --ceiling: what the device's shaders can reach (probe shaders)
+// and the least time the model's multiply-adds take at that rate, beside the
+// measured median and onnxruntime's.
+void addCeiling(nlohmann::json& j, const Options& o, const std::shared_ptr<Model>& model, const Feeds& feeds)
+{
+    const rt::DeviceRates rates = rt::probeDevice(o.device, std::max(o.runs, 5));
+    rt::SessionOptions so;
+    so.device = o.device;
+    so.halfWeights = o.halfWeights;
+    so.keepIntermediates = true;
+    so.profile = true;
+    rt::Session shapes(model, so);
+    const rt::MultiplyAdds m = rt::countMultiplyAdds(*model->graph, shapes.run(feeds), feeds);
+    const double floorMs = m.executed / rates.fmaPerSecond * 1e3;
+    nlohmann::json c { { "fma_per_s", rates.fmaPerSecond }, { "texel_fetches_per_s", rates.fetchesPerSecond },
+        { "stream_read_bytes_per_s", rates.streamBytesPerSecond }, { "multiply_adds", m.direct },
+        { "multiply_adds_executed", m.executed }, { "nodes_counted", m.nodes }, { "floor_ms", floorMs },
+        { "median_vs_floor", j["median_ms"].get<double>() / std::max(floorMs, 1e-9) } };
+    if (j.contains("onnxruntime_cpu_median_ms")) {
+        const double ort = j["onnxruntime_cpu_median_ms"].get<double>();
+        c["onnxruntime_multiply_adds_per_s"] = m.direct / (ort * 1e-3);
+        // The best speed_vs_onnxruntime any kernels doing these multiply-adds
+        // at the probe's rate could give.
+        c["speed_vs_onnxruntime_at_floor"] = ort / std::max(floorMs, 1e-9);
+    }
+    j["ceiling"] = c;
+}
+
 int benchRun(const Options& o)
 {
     std::shared_ptr<Model> model = FormatRegistry::instance().open(o.model);
@@ -613,6 +645,8 @@ int benchRun(const Options& o)
             }
         }
     }
+    if (o.ceiling)
+        addCeiling(j, o, model, feeds);
     std::cout << j.dump() << '\n';
     return 0;
 }

@@ -1,0 +1,159 @@
+#include "probe.h"
+
+#include "buffer.h"
+#include "recorder.h"
+#include "session.h"
+#include "vulkandevice.h"
+
+#include "ir/graph.h"
+#include "ir/node.h"
+#include "ir/tensor.h"
+#include "ir/value.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace nodus::rt {
+
+namespace {
+
+double medianOf(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Seconds per run of what `record` records (median; one warm-up run first,
+// which also builds the pipeline).
+template <typename F> double timed(Recorder& recorder, int runs, F record)
+{
+    std::vector<double> seconds;
+    for (int r = -1; r < runs; ++r) {
+        recorder.beginRun();
+        const auto t0 = std::chrono::steady_clock::now();
+        record();
+        recorder.flush(true);
+        if (r >= 0)
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return medianOf(std::move(seconds));
+}
+
+} // namespace
+
+DeviceRates probeDevice(const std::string& choice, int runs)
+{
+    runs = std::max(runs, 1);
+    auto device = VulkanDevice::shared(choice);
+    DeviceRates rates;
+    rates.device = device->info().name;
+    BufferPool pool(*device);
+    Recorder recorder(*device, pool, false);
+
+    // Enough invocations to fill every core or compute unit many times over;
+    // each does 16 * iters multiply-adds or iters fetches.
+    const std::uint32_t invocations = device->info().gpu ? 1u << 22 : 1u << 17;
+    auto out = pool.acquire(std::uint64_t(invocations) * 4);
+    const BufferRef outRef { out.get() };
+
+    {
+        const std::uint32_t iters = device->info().gpu ? 1024 : 256;
+        const std::array<std::uint32_t, 1> spec { iters };
+        const std::array<std::uint32_t, 2> params { invocations, std::bit_cast<std::uint32_t>(1.0f - 0x1p-20f) };
+        const std::array<BufferRef, 1> buffers { outRef };
+        const double s = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fma", spec, params, buffers, invocations); });
+        rates.fmaPerSecond = double(invocations) * 16 * iters / s;
+    }
+
+    auto fetchRate = [&](std::uint32_t texels, std::uint32_t stride, std::uint32_t iters) {
+        auto src = pool.acquire(std::uint64_t(texels) * 16);
+        recorder.beginRun();
+        recorder.fill(*src, std::bit_cast<std::uint32_t>(0.5f));
+        recorder.flush(true);
+        BufferRef srcRef { src.get() };
+        srcRef.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
+        const std::array<std::uint32_t, 1> spec { iters };
+        const std::array<std::uint32_t, 3> params { invocations, texels - 1, stride };
+        const std::array<BufferRef, 2> buffers { srcRef, outRef };
+        const double s
+            = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fetch", spec, params, buffers, invocations); });
+        return double(invocations) * iters / s;
+    };
+    // 2048 texels (32 KiB): each invocation walks it 3 texels at a time, so
+    // neighbouring lanes read neighbouring texels, as GEMM lanes read their
+    // slots, from cache.
+    rates.fetchesPerSecond = fetchRate(2048, 3, 256);
+    // 4 Mi texels (64 MiB): one pass over the whole buffer per round of
+    // fetches, every texel read once per dispatch.
+    const std::uint32_t big = 1u << 22;
+    rates.streamBytesPerSecond = fetchRate(big, invocations, big / invocations) * 16;
+    return rates;
+}
+
+MultiplyAdds countMultiplyAdds(const Graph& graph, const RunResult& run,
+    const std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>>& inputs)
+{
+    auto dimsOf = [&](const Value* v) -> std::optional<std::vector<std::int64_t>> {
+        if (!v)
+            return std::nullopt;
+        if (auto it = run.intermediates.find(v->name()); it != run.intermediates.end() && it->second)
+            return it->second->dims;
+        if (v->initializer)
+            return v->initializer->dims;
+        for (auto& [name, t] : inputs)
+            if (name == v->name() && t)
+                return t->dims;
+        for (std::size_t i = 0; i < graph.outputs.size() && i < run.outputs.size(); ++i)
+            if (graph.outputs[i] == v && run.outputs[i])
+                return run.outputs[i]->dims;
+        return std::nullopt;
+    };
+    auto product = [](const std::vector<std::int64_t>& d, std::size_t from) {
+        double n = 1;
+        for (std::size_t i = from; i < d.size(); ++i)
+            n *= double(d[i]);
+        return n;
+    };
+    std::map<std::size_t, bool> winograd;
+    for (const NodeTiming& t : run.timings)
+        winograd[t.index] = std::find(t.kernels.begin(), t.kernels.end(), "conv_wino_gemm") != t.kernels.end()
+            && std::find(t.kernels.begin(), t.kernels.end(), "conv_wino_in") != t.kernels.end();
+
+    MultiplyAdds m;
+    const auto& nodes = graph.nodes();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const Node& n = *nodes[i];
+        if (!n.domain.empty() && n.domain != "ai.onnx")
+            continue;
+        const auto& in = n.inputs();
+        const auto& out = n.outputs();
+        if (in.size() < 2 || out.empty())
+            continue;
+        auto a = dimsOf(in[0]), b = dimsOf(in[1]), y = dimsOf(out[0]);
+        if (!a || !b || !y)
+            continue;
+        double count = 0;
+        if (n.opType == "Conv" && b->size() >= 2)
+            count = product(*y, 0) * product(*b, 1); // every output: C / group * kernel products
+        else if (n.opType == "ConvTranspose" && b->size() >= 2)
+            count = product(*a, 0) * product(*b, 1); // every input: OC / group * kernel products
+        else if (n.opType == "Gemm" && a->size() == 2) {
+            const Attribute* transA = n.attribute("transA");
+            count = product(*y, 0) * double(transA && transA->i ? (*a)[0] : (*a)[1]);
+        } else if (n.opType == "MatMul" && !a->empty())
+            count = product(*y, 0) * double(a->back());
+        else
+            continue;
+        ++m.nodes;
+        m.direct += count;
+        m.executed += winograd[i] ? count / 4 : count;
+    }
+    return m;
+}
+
+} // namespace nodus::rt
