@@ -256,17 +256,24 @@ inline std::shared_ptr<Model> weightModel(const OpRun& run, const std::vector<bo
     return model;
 }
 
-// Runs weightModel's model, feeding the inputs that are not weights.
+// The feeds of weightModel's model: the inputs that are not weights.
+inline std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> weightModelFeeds(
+    const OpRun& run, const std::vector<bool>& weights)
+{
+    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
+    for (std::size_t i = 0; i < run.inputs.size(); ++i)
+        if (run.inputs[i] && !(i < weights.size() && weights[i]))
+            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
+    return feeds;
+}
+
+// Runs weightModel's model on weightModelFeeds.
 inline rt::RunResult runWeightModelResult(const std::shared_ptr<Model>& model, const OpRun& run,
     const std::vector<bool>& weights, rt::SessionOptions options = {})
 {
     options.hostShapeArithmetic = false;
     rt::Session session(model, options);
-    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i)
-        if (run.inputs[i] && !(i < weights.size() && weights[i]))
-            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    return session.run(feeds);
+    return session.run(weightModelFeeds(run, weights));
 }
 
 inline std::vector<std::shared_ptr<Tensor>> runWeightModel(const std::shared_ptr<Model>& model, const OpRun& run,

@@ -35,19 +35,14 @@ rt::MultiplyAdds countOne(const OpRun& run, bool weight, bool* winograd = nullpt
     auto model = weightModel(run, weights);
     rt::SessionOptions options = profiledOptions();
     options.keepIntermediates = true;
-    rt::Session session(model, options);
-    std::vector<std::pair<std::string, std::shared_ptr<const Tensor>>> feeds;
-    for (std::size_t i = 0; i < run.inputs.size(); ++i)
-        if (run.inputs[i] && !(i < weights.size() && weights[i]))
-            feeds.push_back({ "in" + std::to_string(i), run.inputs[i] });
-    const rt::RunResult result = session.run(feeds);
+    const rt::RunResult result = runWeightModelResult(model, run, weights, options);
     if (winograd) {
         *winograd = false;
         for (const auto& t : result.timings)
             for (const auto& k : t.kernels)
                 *winograd = *winograd || k == "conv_wino_gemm";
     }
-    return rt::countMultiplyAdds(*model->graph, result, feeds);
+    return rt::countMultiplyAdds(*model->graph, result, weightModelFeeds(run, weights));
 }
 
 // An ONNX file of one Conv (pads 1) with weights `w`, input x of `dims`.

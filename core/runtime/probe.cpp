@@ -70,7 +70,7 @@ DeviceRates probeDevice(const std::string& choice, int runs)
         rates.fmaPerSecond = double(invocations) * 16 * iters / s;
     }
 
-    auto fetchRate = [&](std::uint32_t texels, std::uint32_t stride, std::uint32_t iters) {
+    auto fetchRate = [&](std::uint32_t texels, std::uint32_t count, std::uint32_t stride, std::uint32_t iters) {
         auto src = pool.acquire(std::uint64_t(texels) * 16);
         recorder.beginRun();
         recorder.fill(*src, std::bit_cast<std::uint32_t>(0.5f));
@@ -78,20 +78,24 @@ DeviceRates probeDevice(const std::string& choice, int runs)
         BufferRef srcRef { src.get() };
         srcRef.texel = VK_FORMAT_R32G32B32A32_SFLOAT;
         const std::array<std::uint32_t, 1> spec { iters };
-        const std::array<std::uint32_t, 3> params { invocations, texels - 1, stride };
+        const std::array<std::uint32_t, 3> params { count, texels - 1, stride };
         const std::array<BufferRef, 2> buffers { srcRef, outRef };
-        const double s
-            = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fetch", spec, params, buffers, invocations); });
-        return double(invocations) * iters / s;
+        const double s = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fetch", spec, params, buffers, count); });
+        return double(count) * iters / s;
     };
     // 2048 texels (32 KiB): each invocation walks it 3 texels at a time, so
     // neighbouring lanes read neighbouring texels, as GEMM lanes read their
     // slots, from cache.
-    rates.fetchesPerSecond = fetchRate(2048, 3, 256);
-    // 4 Mi texels (64 MiB): one pass over the whole buffer per round of
-    // fetches, every texel read once per dispatch.
-    const std::uint32_t big = 1u << 22;
-    rates.streamBytesPerSecond = fetchRate(big, invocations, big / invocations) * 16;
+    rates.fetchesPerSecond = fetchRate(2048, invocations, 3, 256);
+    // A buffer larger than a CPU's caches (64 MiB) or a GPU's (256 MiB),
+    // read in whole passes: each round of fetches covers `count` neighbouring
+    // texels, and a dispatch reads the buffer once (CPU) or four times (GPU,
+    // so the submission's own cost stays small beside it).
+    const bool gpu = device->info().gpu;
+    std::uint32_t big = gpu ? 1u << 24 : 1u << 22, count = gpu ? 1u << 20 : 1u << 16;
+    while (big > device->limits().maxTexelBufferElements && big > count)
+        big >>= 1;
+    rates.streamBytesPerSecond = fetchRate(big, count, count, (gpu ? 4 : 1) * big / count) * 16;
     return rates;
 }
 
