@@ -12,23 +12,12 @@
 
 #include <cmath>
 #include <cstring>
-#include <dlfcn.h>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace nodus::test {
-
-// LeakSanitizer and lavapipe: on some machines (an AMD EPYC here, not the
-// machine before it) libvulkan_lvp.so keeps a 128-byte block it realloc'd
-// in its own globals; when the runtime destroys the last VkInstance at
-// exit, the loader unloads the driver and the globals go with it, so LSan
-// reports that block as leaked from an "<unknown module>", which no
-// suppression can name. Opening the driver once more with RTLD_NODELETE
-// keeps it mapped to the end (nothing else changes; a machine without
-// lavapipe just gets a null handle).
-inline void* const lavapipeKeptLoaded = dlopen("libvulkan_lvp.so", RTLD_LAZY | RTLD_NODELETE);
 
 // Whether a Vulkan device is present; when not, the reason.
 inline const std::string& vulkanUnavailable()
