@@ -573,17 +573,21 @@ void addCeiling(nlohmann::json& j, const Options& o, const std::shared_ptr<Model
     so.profile = true;
     rt::Session shapes(model, so);
     const rt::MultiplyAdds m = rt::countMultiplyAdds(*model->graph, shapes.run(feeds), feeds);
-    const double floorMs = m.executed / rates.fmaPerSecond * 1e3;
     nlohmann::json c { { "fma_per_s", rates.fmaPerSecond }, { "texel_fetches_per_s", rates.fetchesPerSecond },
         { "stream_read_bytes_per_s", rates.streamBytesPerSecond }, { "multiply_adds", m.direct },
-        { "multiply_adds_executed", m.executed }, { "nodes_counted", m.nodes }, { "floor_ms", floorMs },
-        { "median_vs_floor", j["median_ms"].get<double>() / std::max(floorMs, 1e-9) } };
-    if (j.contains("onnxruntime_cpu_median_ms")) {
+        { "multiply_adds_executed", m.executed }, { "nodes_counted", m.nodes } };
+    // A model with no multiply-adds of these ops has no floor to give.
+    const double floorMs = m.executed / rates.fmaPerSecond * 1e3;
+    if (floorMs > 0) {
+        c["floor_ms"] = floorMs;
+        c["median_vs_floor"] = j["median_ms"].get<double>() / floorMs;
+    }
+    if (floorMs > 0 && j.contains("onnxruntime_cpu_median_ms")) {
         const double ort = j["onnxruntime_cpu_median_ms"].get<double>();
         c["onnxruntime_multiply_adds_per_s"] = m.direct / (ort * 1e-3);
         // The best speed_vs_onnxruntime any kernels doing these multiply-adds
         // at the probe's rate could give.
-        c["speed_vs_onnxruntime_at_floor"] = ort / std::max(floorMs, 1e-9);
+        c["speed_vs_onnxruntime_at_floor"] = ort / floorMs;
     }
     j["ceiling"] = c;
 }
