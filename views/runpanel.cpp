@@ -1234,15 +1234,11 @@ void RunPanel::fillTimings()
             ++count;
         }
         for (const auto& [op, entry] : byType)
-            rows.push_back({ counted(entry.second, tr("node"), tr("nodes")), qs(op), entry.first, 0 });
+            rows.push_back({ counted(entry.second, tr("node"), tr("nodes")), qs(op), entry.first, 0, {} });
     } else {
-        for (std::size_t i = 0; i < timings.size(); ++i) {
-            QStringList kernels;
-            for (const std::string& k : timings[i].kernels)
-                kernels << qs(k);
+        for (std::size_t i = 0; i < timings.size(); ++i)
             rows.push_back({ qs(timings[i].node), qs(timings[i].opType), timings[i].ms, result_->timingNodes[i],
-                kernels.join(QStringLiteral(", ")) });
-        }
+                qs(timings[i].kernelList()) });
     }
     timingTable_->setRowCount(int(rows.size()));
     for (int i = 0; i < int(rows.size()); ++i) {

@@ -304,11 +304,8 @@ int runModel(const Options& o)
             std::cout << "slowest nodes:\n";
             for (std::size_t i = 0; i < std::min<std::size_t>(10, timings.size()); ++i) {
                 std::cout << "  " << timings[i].ms << " ms  " << timings[i].opType << " '" << timings[i].node << "'";
-                std::string kernels;
-                for (const std::string& k : timings[i].kernels)
-                    kernels += (kernels.empty() ? "" : ", ") + k;
-                if (!kernels.empty())
-                    std::cout << "  [" << kernels << "]";
+                if (!timings[i].kernels.empty())
+                    std::cout << "  [" << timings[i].kernelList() << "]";
                 std::cout << "\n";
             }
         }

@@ -2,6 +2,7 @@
 
 #include "buffer.h"
 #include "recorder.h"
+#include "runtimeerror.h"
 #include "session.h"
 #include "vulkandevice.h"
 
@@ -14,8 +15,10 @@
 #include <array>
 #include <bit>
 #include <chrono>
-#include <map>
+#include <cmath>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace nodus::rt {
@@ -44,6 +47,26 @@ template <typename F> double timed(Recorder& recorder, int runs, F record)
     return medianOf(std::move(seconds));
 }
 
+// The floats of `out` at invocation 1, every 997th from 0 and the last of
+// `count`, against `want(i)` within a relative `tolerance`; throws naming
+// the probe when one is off.
+template <typename F>
+void checkResults(Recorder& recorder, const Buffer& out, std::uint32_t count, const char* probe, double tolerance, F want)
+{
+    const std::vector<std::byte> bytes = recorder.read(out, std::uint64_t(count) * 4);
+    auto at = [&](std::uint32_t i) { return double(std::bit_cast<float>(std::array<std::byte, 4> {
+                                         bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3] })); };
+    auto check = [&](std::uint32_t i) {
+        if (std::abs(at(i) - want(i)) > tolerance * std::abs(want(i)))
+            throw RuntimeError(std::string("device probe ") + probe + ": invocation " + std::to_string(i) + " gave "
+                + std::to_string(at(i)) + ", not " + std::to_string(want(i)));
+    };
+    check(1);
+    for (std::uint32_t i = 0; i < count; i += 997)
+        check(i);
+    check(count - 1);
+}
+
 } // namespace
 
 DeviceRates probeDevice(const std::string& choice, int runs)
@@ -68,6 +91,13 @@ DeviceRates probeDevice(const std::string& choice, int runs)
         const std::array<BufferRef, 1> buffers { outRef };
         const double s = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fma", spec, params, buffers, invocations); });
         rates.fmaPerSecond = double(invocations) * 16 * iters / s;
+        // acc_k = x + k, then iters rounds of acc = a * acc + b (b = x / 2),
+        // summed over k: a^n (16 x + 120) + 16 b (1 - a^n) / (1 - a).
+        const double a = 1.0 - 0x1p-20, an = std::pow(a, double(iters));
+        checkResults(recorder, *out, invocations, "probe_fma", 1e-4, [&](std::uint32_t i) {
+            const double x = double(float(i) * 1e-7f), b = double(float(x) * 0.5f);
+            return an * (16 * x + 120) + 16 * b * (1 - an) / (1 - a);
+        });
     }
 
     auto fetchRate = [&](std::uint32_t texels, std::uint32_t count, std::uint32_t stride, std::uint32_t iters) {
@@ -81,6 +111,8 @@ DeviceRates probeDevice(const std::string& choice, int runs)
         const std::array<std::uint32_t, 3> params { count, texels - 1, stride };
         const std::array<BufferRef, 2> buffers { srcRef, outRef };
         const double s = timed(recorder, runs, [&] { recorder.dispatch1D("probe_fetch", spec, params, buffers, count); });
+        // Every texel is (0.5, 0.5, 0.5, 0.5): each invocation sums 2 per fetch.
+        checkResults(recorder, *out, count, "probe_fetch", 0, [&](std::uint32_t) { return 2.0 * iters; });
         return double(count) * iters / s;
     };
     // 2048 texels (32 KiB): each invocation walks it 3 texels at a time, so
@@ -123,10 +155,11 @@ MultiplyAdds countMultiplyAdds(const Graph& graph, const RunResult& run,
             n *= double(d[i]);
         return n;
     };
-    std::map<std::size_t, bool> winograd;
+    // The GEMM path runs conv_wino_gemm too; Winograd alone has conv_wino_in.
+    std::set<std::size_t> winograd;
     for (const NodeTiming& t : run.timings)
-        winograd[t.index] = std::find(t.kernels.begin(), t.kernels.end(), "conv_wino_gemm") != t.kernels.end()
-            && std::find(t.kernels.begin(), t.kernels.end(), "conv_wino_in") != t.kernels.end();
+        if (std::find(t.kernels.begin(), t.kernels.end(), "conv_wino_in") != t.kernels.end())
+            winograd.insert(t.index);
 
     MultiplyAdds m;
     const auto& nodes = graph.nodes();
@@ -155,7 +188,7 @@ MultiplyAdds countMultiplyAdds(const Graph& graph, const RunResult& run,
             continue;
         ++m.nodes;
         m.direct += count;
-        m.executed += winograd[i] ? count / 4 : count;
+        m.executed += winograd.count(i) ? count / 4 : count;
     }
     return m;
 }

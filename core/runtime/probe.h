@@ -1,8 +1,19 @@
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
+
+namespace nodus {
+class Graph;
+class Tensor;
+} // namespace nodus
 
 namespace nodus::rt {
+
+struct RunResult;
 
 // What a Vulkan device's compiled shaders reach on the two things conv and
 // GEMM kernels do: multiply-adds on registers and RGBA32F texel fetches.
@@ -18,31 +29,19 @@ struct DeviceRates {
     double streamBytesPerSecond = 0; // bytes read by texel fetches streaming through a 64 MiB buffer
 };
 
-// Throws RuntimeError when the device cannot be opened or a dispatch fails.
+// Each probe's results are read back and checked against the host's
+// arithmetic, so a rate never comes from work the driver skipped. Throws
+// RuntimeError when the device cannot be opened, a dispatch fails or a
+// result is wrong.
 DeviceRates probeDevice(const std::string& device, int runs = 7);
-
-} // namespace nodus::rt
-
-#include <cstdint>
-#include <memory>
-#include <utility>
-#include <vector>
-
-namespace nodus {
-class Graph;
-class Tensor;
-} // namespace nodus
-
-namespace nodus::rt {
-
-struct RunResult;
 
 // The multiply-adds of a graph's Conv, ConvTranspose, Gemm and MatMul nodes
 // (the bulk of a CNN's or transformer's arithmetic), from the shapes of one
 // run: `run` must come from a session with keepIntermediates and profile on,
 // fed `inputs`. `executed` counts convs that ran as Winograd F(4x4, 3x3)
-// (profile kernel conv_wino_gemm) at a quarter, 36 products per 4x4 output
-// tile instead of 144: the least arithmetic the kernels that ran can do.
+// (profile kernels conv_wino_in and conv_wino_gemm) at a quarter, 36
+// products per 4x4 output tile instead of 144: the least arithmetic the
+// kernels that ran can do.
 struct MultiplyAdds {
     double direct = 0;
     double executed = 0;

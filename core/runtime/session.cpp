@@ -15,6 +15,7 @@
 #include <exception>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 namespace nodus::rt {
 
@@ -101,6 +102,14 @@ struct Session::Impl {
         device.reset();
     }
 };
+
+std::string NodeTiming::kernelList() const
+{
+    std::string text;
+    for (const std::string& k : kernels)
+        text += (text.empty() ? "" : ", ") + k;
+    return text;
+}
 
 Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
     : model_(std::move(model))
@@ -304,14 +313,14 @@ RunResult Session::run(const std::vector<std::pair<std::string, RunValue>>& feed
         if (auto f = executor.fused().find(&n); f != executor.fused().end())
             for (const Node* absorbed : f->second)
                 op += "+" + absorbed->opType;
-        result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, op, std::size_t(index), ms });
+        result.timings.push_back({ n.name.empty() ? "#" + std::to_string(index) : n.name, op, std::size_t(index), ms, {} });
     }
+    std::unordered_map<std::size_t, NodeTiming*> timingOf;
+    for (NodeTiming& t : result.timings)
+        timingOf.emplace(t.index, &t);
     for (const auto& [index, shader] : recorder.kernels())
-        for (NodeTiming& t : result.timings)
-            if (t.index == std::size_t(index)) {
-                t.kernels.push_back(shader);
-                break;
-            }
+        if (auto it = timingOf.find(std::size_t(index)); it != timingOf.end())
+            it->second->kernels.push_back(shader);
     result.dispatches = recorder.dispatchCount();
     result.submits = recorder.submitCount();
     result.wallMs = since(start);

@@ -47,6 +47,8 @@ struct NodeTiming {
     std::size_t index = 0; // position in the main graph's node list
     double ms = 0;
     std::vector<std::string> kernels; // the shaders its dispatches ran, in order
+    // "conv_pad, conv_tile": the kernels, comma-separated (empty when none).
+    std::string kernelList() const;
 };
 
 // A graph input or output: a tensor, or an ONNX sequence of tensors, or an
